@@ -1,0 +1,60 @@
+# The two commands of the README are `make demo` and `make test`. Every target
+# first runs its own idempotent set-up; stamps make a re-run with nothing
+# changed cost only seconds.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+STAMPS := .stamps
+ENV := . tools/env.sh &&
+APE_NET ?= ethereum:local:foundry
+PYTEST_ARGS ?=
+
+.PHONY: all setup prereqs test demo lint bench audit clean distclean
+
+all: test
+
+prereqs:
+	@PYTHON=$(PYTHON) tools/check-prereqs.sh
+
+# Python: a project-local virtual environment, pinned by pyproject.toml and
+# constraints.txt (the full resolved set, so a fresh machine gets what CI got).
+$(STAMPS)/python: pyproject.toml constraints.txt | prereqs
+	@mkdir -p $(STAMPS)
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+# Node: solc (solcjs), anvil, OpenZeppelin, exactly as package-lock.json says.
+$(STAMPS)/node: package.json package-lock.json | prereqs
+	@mkdir -p $(STAMPS)
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The compiler wrapper must carry the npm solc version in its file name.
+$(STAMPS)/solc: $(STAMPS)/node tools/solc/solc.js
+	@v=$$(node -p "require('./node_modules/solc/package.json').version"); \
+	  test -x tools/solc/bin/solc-v$$v || { echo "tools/solc/bin/solc-v$$v is missing: the wrapper's name must match the npm solc version $$v" >&2; exit 1; }
+	@touch $@
+
+setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/solc
+
+test: setup
+	$(ENV) ape test $(PYTEST_ARGS)
+
+demo: setup
+	$(ENV) ape run demo --network $(APE_NET)
+
+lint: setup
+	$(ENV) ruff check src scripts tests && ruff format --check src scripts tests
+
+bench: setup
+	$(ENV) ape run bench --network $(APE_NET)
+
+clean:
+	rm -rf .build reports/*.json reports/*.html .pytest_cache .hypothesis
+	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
+
+# Also drop the installed toolchain (the next target re-installs it).
+distclean: clean
+	rm -rf $(VENV) node_modules .ape $(STAMPS)

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
+import {SovereignStablecoin} from "../token/SovereignStablecoin.sol";
+
+/// @title Reserve
+/// @notice The issuance desk. It holds the collateral (tokenized government debt,
+/// vault shares, commodity tokens, settlement cash), values it on-chain, and is the
+/// only minter and burner of the stablecoin.
+/// @dev The invariant, in plain words: after every mint,
+///     stablecoin.totalSupply() <= collateralValue() * WAD / minCollateralRatioWad
+/// where collateralValue() is the haircut, concentration-capped value of what the
+/// reserve holds, priced by fresh, positive feeds. Price moves after a mint can
+/// break it; minting then stops until collateral is added or prices recover.
+/// Units: amounts of the stablecoin and every value are WADs (18 decimals) of the
+/// unit of account; ratios are WADs (1.02e18 = 102%); haircuts, caps and fees are
+/// basis points; heartbeats are seconds.
+contract Reserve is AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    // ================================================================ errors
+
+    /// @dev The post-mint ratio `ratioWad` would be below `minimumWad`.
+    error ReserveCollateralRatioTooLow(
+        uint256 ratioWad, uint256 minimumWad, uint256 collateralValueWad, uint256 supplyAfter
+    );
+    /// @dev `asset`'s feed answered at `updatedAt`, older than `heartbeat` seconds at `nowTs` (or in the future).
+    error ReserveStalePrice(address asset, uint256 updatedAt, uint256 heartbeat, uint256 nowTs);
+    /// @dev `asset`'s feed answered zero, a negative or an absurdly large number.
+    error ReserveInvalidPrice(address asset, int256 answer);
+    /// @dev The instruction id was used before (or is zero).
+    error ReserveInstructionAlreadyExecuted(bytes32 instructionId);
+    /// @dev The instruction id is zero.
+    error ReserveInvalidInstructionId();
+    /// @dev `minter` asked for `amount` with only `allowance` left.
+    error ReserveMinterAllowanceExceeded(address minter, uint256 amount, uint256 allowance);
+    /// @dev `account` is not a registered authorized participant.
+    error ReserveNotParticipant(address account);
+    /// @dev `account` is already registered.
+    error ReserveAlreadyParticipant(address account);
+    /// @dev A zero amount.
+    error ReserveZeroAmount();
+    /// @dev `amount` is below one unit of the settlement cash (`unit` stablecoin units).
+    error ReserveAmountBelowCashUnit(uint256 amount, uint256 unit);
+    /// @dev The reserve holds `available` cash, short of the `required` payout.
+    error ReserveInsufficientCash(uint256 required, uint256 available);
+    /// @dev A governance parameter `name` was set to `value`, outside [`min`, `max`].
+    error ReserveParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
+    /// @dev `asset` is not a listed collateral asset.
+    error ReserveUnknownCollateral(address asset);
+    /// @dev The collateral list is full (`max` assets).
+    error ReserveTooManyAssets(uint256 max);
+    /// @dev An address argument is zero or otherwise unusable.
+    error ReserveInvalidAddress(address account);
+
+    // ================================================================ events
+
+    /// @notice `minter` minted `amount` to `to` under `instructionId`, leaving the ratio at `ratioWad`.
+    event Minted(bytes32 indexed instructionId, address indexed minter, address indexed to, uint256 amount, uint256 ratioWad);
+    /// @notice `burner` burned `amount` of the treasury's stablecoin under `instructionId`.
+    event Burned(bytes32 indexed instructionId, address indexed burner, uint256 amount);
+    /// @notice `participant` redeemed `amount` stablecoin for `cashPaid` cash, with `cashFee` kept as fee.
+    event Redeemed(
+        bytes32 indexed instructionId, address indexed participant, uint256 amount, uint256 cashPaid, uint256 cashFee
+    );
+    /// @notice `asset` was listed or re-configured.
+    event CollateralConfigured(
+        address indexed asset, address indexed feed, uint32 heartbeat, uint16 haircutBps, uint16 concentrationCapBps
+    );
+    /// @notice `asset` was removed from the collateral list.
+    event CollateralRemoved(address indexed asset);
+    /// @notice `amount` of `asset` left the reserve for `to`.
+    event CollateralWithdrawn(address indexed asset, address indexed to, uint256 amount);
+    /// @notice The minimum collateral ratio changed.
+    event MinCollateralRatioSet(uint256 previousWad, uint256 newWad);
+    /// @notice The redemption fee changed.
+    event RedemptionFeeSet(uint256 previousBps, uint256 newBps);
+    /// @notice `minter`'s remaining allowance was set to `allowance`.
+    event MinterAllowanceSet(address indexed minter, uint256 allowance);
+    /// @notice `account` was licensed as an authorized participant under `licenseRef`.
+    event ParticipantRegistered(address indexed account, bytes32 indexed licenseRef);
+    /// @notice `account`'s licence was withdrawn, for `reasonRef`.
+    event ParticipantRemoved(address indexed account, bytes32 indexed reasonRef);
+
+    // ================================================================ constants
+
+    uint256 private constant WAD = 1e18;
+    uint256 private constant BPS = 10_000;
+    /// @dev 100%: below par the coin is not fully backed by definition.
+    uint256 public constant MIN_RATIO_FLOOR_WAD = 1e18;
+    /// @dev 300%: above it issuance is pointless; the bound keeps a typo from halting minting.
+    uint256 public constant MIN_RATIO_CEILING_WAD = 3e18;
+    /// @dev 90%: an asset worth less than a tenth of its price should be de-listed instead.
+    uint16 public constant MAX_HAIRCUT_BPS = 9_000;
+    /// @dev 1%: a smaller cap is a de-listing in disguise.
+    uint16 public constant MIN_CONCENTRATION_CAP_BPS = 100;
+    /// @dev One minute: tighter than block times on most chains.
+    uint32 public constant MIN_HEARTBEAT = 60;
+    /// @dev Seven days: T-bill and commodity marks are at least weekly.
+    uint32 public constant MAX_HEARTBEAT = 7 days;
+    /// @dev 1%: redemption at par is the promise; a larger fee breaks it.
+    uint16 public constant MAX_REDEMPTION_FEE_BPS = 100;
+    /// @dev Bounds the gas of every valuation (each asset costs three calls).
+    uint256 public constant MAX_ASSETS = 20;
+    /// @dev Decimals beyond this make the scaling factors overflow-prone.
+    uint8 private constant MAX_DECIMALS = 36;
+    /// @dev Answers above this are treated as invalid rather than risking overflow.
+    uint256 private constant MAX_ANSWER = type(uint128).max;
+
+    // ================================================================ storage
+
+    struct CollateralConfig {
+        AggregatorV3Interface feed; // price of one whole asset in the unit of account
+        uint32 heartbeat; // [seconds] oldest acceptable answer
+        uint16 haircutBps; // [bps] value not counted
+        uint16 concentrationCapBps; // [bps] largest share of the total haircut value counted
+        uint8 assetDecimals; // read from the asset at listing
+        bool listed;
+    }
+
+    /// @notice The stablecoin this reserve issues.
+    SovereignStablecoin public immutable stablecoin;
+    /// @notice The settlement cash paid out on redemption.
+    IERC20 public immutable cash;
+    /// @notice Stablecoin units per smallest unit of cash (10**(18 - cash decimals)).
+    uint256 public immutable cashUnit;
+
+    /// @notice The minimum collateral ratio after a mint [wad].
+    uint256 public minCollateralRatioWad;
+    /// @notice The redemption fee [bps], kept by the reserve in cash.
+    uint256 public redemptionFeeBps;
+    /// @notice Remaining mint allowance per minter [stablecoin units].
+    mapping(address minter => uint256) public minterAllowance;
+    /// @notice Whether `account` is a licensed authorized participant.
+    mapping(address account => bool) public isParticipant;
+
+    address[] private _assets;
+    mapping(address asset => CollateralConfig) private _collateral;
+    // Treasury instruction ids (mint, burn) are global; redemption ids are keyed by
+    // participant, so that one participant cannot burn an id another plans to use.
+    mapping(bytes32 key => bool) private _executed;
+
+    /// @param authority The system's AccessManager.
+    /// @param stablecoin_ The stablecoin (its reserve must be set to this contract).
+    /// @param cash_ The settlement cash token (at most 18 decimals).
+    /// @param minCollateralRatioWad_ e.g. 1.02e18.
+    constructor(address authority, SovereignStablecoin stablecoin_, IERC20 cash_, uint256 minCollateralRatioWad_)
+        AccessManaged(authority)
+    {
+        if (address(stablecoin_) == address(0)) revert ReserveInvalidAddress(address(stablecoin_));
+        if (address(cash_) == address(0)) revert ReserveInvalidAddress(address(cash_));
+        uint8 cashDecimals = IERC20Metadata(address(cash_)).decimals();
+        if (cashDecimals > 18) revert ReserveParameterOutOfBounds("cashDecimals", cashDecimals, 0, 18);
+        stablecoin = stablecoin_;
+        cash = cash_;
+        cashUnit = 10 ** (18 - cashDecimals);
+        _setMinCollateralRatio(minCollateralRatioWad_);
+    }
+
+    // ================================================================ issuance
+
+    /// @notice Mint `amount` stablecoin to the participant `to` under `instructionId`.
+    /// @dev Caller: the minter role, within its allowance. Requirements: `to` is a
+    /// participant; the id is new; every feed is fresh and positive; the ratio after
+    /// the mint is at least the minimum. Emits {Minted}.
+    function mint(address to, uint256 amount, bytes32 instructionId) external restricted nonReentrant {
+        if (amount == 0) revert ReserveZeroAmount();
+        _useInstruction(instructionId);
+        if (!isParticipant[to]) revert ReserveNotParticipant(to);
+        uint256 allowance = minterAllowance[msg.sender];
+        if (amount > allowance) revert ReserveMinterAllowanceExceeded(msg.sender, amount, allowance);
+
+        uint256 value = collateralValue();
+        uint256 supplyAfter = stablecoin.totalSupply() + amount;
+        // supplyAfter * min <= value * WAD, without rounding: exactly at the minimum passes,
+        // one unit more fails.
+        uint256 ratioAfter = Math.mulDiv(value, WAD, supplyAfter);
+        if (supplyAfter > Math.mulDiv(value, WAD, minCollateralRatioWad)) {
+            revert ReserveCollateralRatioTooLow(ratioAfter, minCollateralRatioWad, value, supplyAfter);
+        }
+
+        unchecked {
+            minterAllowance[msg.sender] = allowance - amount; // amount <= allowance, checked above
+        }
+        emit Minted(instructionId, msg.sender, to, amount, ratioAfter);
+        stablecoin.mint(to, amount); // trusted: our own token
+    }
+
+    /// @notice Burn `amount` of the stablecoin the caller (the treasury) holds, under `instructionId`.
+    /// @dev Caller: the burner role. Never reads the oracle: burning only raises the ratio. Emits {Burned}.
+    function burn(uint256 amount, bytes32 instructionId) external restricted nonReentrant {
+        if (amount == 0) revert ReserveZeroAmount();
+        _useInstruction(instructionId);
+        emit Burned(instructionId, msg.sender, amount);
+        stablecoin.burnFromTreasury(msg.sender, amount);
+    }
+
+    /// @notice Redeem `amount` stablecoin for settlement cash at par, less the fee.
+    /// @dev Caller: a registered participant. Not a valuation, so it works while a
+    /// feed is stale. Only whole cash units are redeemed: the part of `amount` below
+    /// one cash unit stays with the caller. When the reserve's cash is short the
+    /// call reverts with {ReserveInsufficientCash} naming what is available; nothing
+    /// is burned and no partial payment is made (the treasury must top up cash).
+    /// Emits {Redeemed}.
+    function redeem(uint256 amount, bytes32 instructionId) external nonReentrant {
+        if (!isParticipant[msg.sender]) revert ReserveNotParticipant(msg.sender);
+        if (amount == 0) revert ReserveZeroAmount();
+        if (instructionId == bytes32(0)) revert ReserveInvalidInstructionId();
+        bytes32 key = _redemptionKey(msg.sender, instructionId);
+        if (_executed[key]) revert ReserveInstructionAlreadyExecuted(instructionId);
+
+        uint256 gross = amount / cashUnit; // rounds down: the reserve never pays for dust
+        if (gross == 0) revert ReserveAmountBelowCashUnit(amount, cashUnit);
+        uint256 burned = gross * cashUnit;
+        uint256 fee = Math.mulDiv(gross, redemptionFeeBps, BPS, Math.Rounding.Ceil); // rounds in the reserve's favour
+        uint256 payout = gross - fee;
+        uint256 available = cash.balanceOf(address(this));
+        if (payout > available) revert ReserveInsufficientCash(payout, available);
+
+        _executed[key] = true;
+        emit Redeemed(instructionId, msg.sender, burned, payout, fee);
+        // Burn before paying: a re-entrant cash token finds the id used and the balance gone.
+        stablecoin.burnForRedemption(msg.sender, burned);
+        cash.safeTransfer(msg.sender, payout);
+    }
+
+    // ================================================================ collateral management
+
+    /// @notice Send `amount` of `asset` from the reserve to `to`.
+    /// @dev Caller: the reserve-manager role. Requirement: the ratio stays at or
+    /// above the minimum afterwards (checked with fresh prices when supply is not
+    /// zero). Emits {CollateralWithdrawn}.
+    function withdrawCollateral(address asset, address to, uint256 amount) external restricted nonReentrant {
+        if (to == address(0)) revert ReserveInvalidAddress(to);
+        if (amount == 0) revert ReserveZeroAmount();
+        emit CollateralWithdrawn(asset, to, amount);
+        IERC20(asset).safeTransfer(to, amount);
+        // Checked after the transfer on purpose: the valuation must see the new
+        // balance; a failure reverts the transfer with it. nonReentrant covers the gap.
+        uint256 supply = stablecoin.totalSupply();
+        if (supply != 0) {
+            uint256 value = collateralValue();
+            if (supply > Math.mulDiv(value, WAD, minCollateralRatioWad)) {
+                revert ReserveCollateralRatioTooLow(Math.mulDiv(value, WAD, supply), minCollateralRatioWad, value, supply);
+            }
+        }
+    }
+
+    // ================================================================ governance
+
+    /// @notice List `asset` as collateral, or change its configuration.
+    /// @dev Caller: the governor role. Bounds: heartbeat in [MIN_HEARTBEAT,
+    /// MAX_HEARTBEAT], haircut at most MAX_HAIRCUT_BPS, cap in
+    /// [MIN_CONCENTRATION_CAP_BPS, 10000], at most MAX_ASSETS assets. The feed's
+    /// decimals are read here and at every valuation. Emits {CollateralConfigured}.
+    function setCollateral(
+        address asset,
+        AggregatorV3Interface feed,
+        uint32 heartbeat,
+        uint16 haircutBps,
+        uint16 concentrationCapBps
+    ) external restricted {
+        if (asset == address(0) || asset == address(stablecoin)) revert ReserveInvalidAddress(asset);
+        if (address(feed) == address(0)) revert ReserveInvalidAddress(address(feed));
+        _checkBounds("heartbeat", heartbeat, MIN_HEARTBEAT, MAX_HEARTBEAT);
+        _checkBounds("haircutBps", haircutBps, 0, MAX_HAIRCUT_BPS);
+        _checkBounds("concentrationCapBps", concentrationCapBps, MIN_CONCENTRATION_CAP_BPS, BPS);
+        _checkBounds("feedDecimals", feed.decimals(), 0, MAX_DECIMALS);
+        uint8 assetDecimals = IERC20Metadata(asset).decimals();
+        _checkBounds("assetDecimals", assetDecimals, 0, MAX_DECIMALS);
+
+        CollateralConfig storage c = _collateral[asset];
+        if (!c.listed) {
+            if (_assets.length >= MAX_ASSETS) revert ReserveTooManyAssets(MAX_ASSETS);
+            _assets.push(asset);
+        }
+        _collateral[asset] = CollateralConfig({
+            feed: feed,
+            heartbeat: heartbeat,
+            haircutBps: haircutBps,
+            concentrationCapBps: concentrationCapBps,
+            assetDecimals: assetDecimals,
+            listed: true
+        });
+        emit CollateralConfigured(asset, address(feed), heartbeat, haircutBps, concentrationCapBps);
+    }
+
+    /// @notice Remove `asset` from the collateral list (its balance stays, uncounted).
+    /// @dev Caller: the governor role. Emits {CollateralRemoved}.
+    function removeCollateral(address asset) external restricted {
+        if (!_collateral[asset].listed) revert ReserveUnknownCollateral(asset);
+        delete _collateral[asset];
+        uint256 n = _assets.length;
+        for (uint256 i; i < n; ++i) {
+            if (_assets[i] == asset) {
+                _assets[i] = _assets[n - 1];
+                _assets.pop();
+                break;
+            }
+        }
+        emit CollateralRemoved(asset);
+    }
+
+    /// @notice Set the minimum collateral ratio after a mint [wad].
+    /// @dev Caller: the governor role. Bounds: [100%, 300%]. Emits {MinCollateralRatioSet}.
+    function setMinCollateralRatio(uint256 newRatioWad) external restricted {
+        _setMinCollateralRatio(newRatioWad);
+    }
+
+    /// @notice Set the redemption fee [bps].
+    /// @dev Caller: the governor role. Bound: at most MAX_REDEMPTION_FEE_BPS. Emits {RedemptionFeeSet}.
+    function setRedemptionFee(uint256 newFeeBps) external restricted {
+        _checkBounds("redemptionFeeBps", newFeeBps, 0, MAX_REDEMPTION_FEE_BPS);
+        emit RedemptionFeeSet(redemptionFeeBps, newFeeBps);
+        redemptionFeeBps = newFeeBps;
+    }
+
+    /// @notice Set `minter`'s remaining mint allowance (USDC's master-minter model).
+    /// @dev Caller: the governor role. Emits {MinterAllowanceSet}.
+    function setMinterAllowance(address minter, uint256 allowance) external restricted {
+        if (minter == address(0)) revert ReserveInvalidAddress(minter);
+        minterAllowance[minter] = allowance;
+        emit MinterAllowanceSet(minter, allowance);
+    }
+
+    /// @notice License `account` as an authorized participant (an AML-registered VASP).
+    /// @dev Caller: the registrar role. Emits {ParticipantRegistered}.
+    function registerParticipant(address account, bytes32 licenseRef) external restricted {
+        if (account == address(0)) revert ReserveInvalidAddress(account);
+        if (isParticipant[account]) revert ReserveAlreadyParticipant(account);
+        isParticipant[account] = true;
+        emit ParticipantRegistered(account, licenseRef);
+    }
+
+    /// @notice Withdraw `account`'s licence.
+    /// @dev Caller: the registrar role. Emits {ParticipantRemoved}.
+    function removeParticipant(address account, bytes32 reasonRef) external restricted {
+        if (!isParticipant[account]) revert ReserveNotParticipant(account);
+        isParticipant[account] = false;
+        emit ParticipantRemoved(account, reasonRef);
+    }
+
+    // ================================================================ views
+
+    /// @notice The haircut, concentration-capped value of the collateral [wad].
+    /// @dev Reverts with {ReserveStalePrice} or {ReserveInvalidPrice} when the feed
+    /// of any asset with a non-zero balance is stale or invalid. Rounds down.
+    /// Concentration: an asset counts for at most `cap` of the total haircut value.
+    function collateralValue() public view returns (uint256 total) {
+        uint256 n = _assets.length;
+        uint256[] memory haircutValues = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            (,, uint256 v) = _valuation(_assets[i], true);
+            haircutValues[i] = v;
+            total += v;
+        }
+        uint256 uncapped = total;
+        for (uint256 i; i < n; ++i) {
+            uint256 cap = Math.mulDiv(uncapped, _collateral[_assets[i]].concentrationCapBps, BPS);
+            if (haircutValues[i] > cap) total -= haircutValues[i] - cap;
+        }
+    }
+
+    /// @notice collateralValue() / totalSupply() [wad]; type(uint256).max with no supply.
+    function collateralRatio() external view returns (uint256) {
+        uint256 supply = stablecoin.totalSupply();
+        if (supply == 0) return type(uint256).max;
+        return Math.mulDiv(collateralValue(), WAD, supply);
+    }
+
+    /// @notice How much more can be minted now before the ratio reaches the minimum.
+    function maxMintable() external view returns (uint256) {
+        uint256 cap = Math.mulDiv(collateralValue(), WAD, minCollateralRatioWad);
+        uint256 supply = stablecoin.totalSupply();
+        return cap > supply ? cap - supply : 0;
+    }
+
+    /// @notice The listed collateral assets.
+    function collateralAssets() external view returns (address[] memory) {
+        return _assets;
+    }
+
+    /// @notice The configuration of `asset`.
+    function collateralConfig(address asset) external view returns (CollateralConfig memory) {
+        return _collateral[asset];
+    }
+
+    /// @notice One asset's state for dashboards; never reverts on a bad feed.
+    /// @return balance The reserve's balance [asset units].
+    /// @return answer The feed's latest answer [feed decimals].
+    /// @return updatedAt When the feed answered [unix seconds].
+    /// @return usable Whether the answer is fresh and valid.
+    /// @return haircutValueWad The haircut value, before the concentration cap (0 when not usable).
+    function assetStatus(address asset)
+        external
+        view
+        returns (uint256 balance, int256 answer, uint256 updatedAt, bool usable, uint256 haircutValueWad)
+    {
+        if (!_collateral[asset].listed) revert ReserveUnknownCollateral(asset);
+        balance = IERC20(asset).balanceOf(address(this));
+        (, answer,, updatedAt,) = _collateral[asset].feed.latestRoundData();
+        usable = _priceUsable(asset, answer, updatedAt);
+        if (usable) (,, haircutValueWad) = _valuation(asset, false);
+    }
+
+    /// @notice Whether the treasury instruction `instructionId` (mint or burn) was executed.
+    function instructionExecuted(bytes32 instructionId) external view returns (bool) {
+        return _executed[instructionId];
+    }
+
+    /// @notice Whether `participant` executed the redemption `instructionId`.
+    function redemptionExecuted(address participant, bytes32 instructionId) external view returns (bool) {
+        return _executed[_redemptionKey(participant, instructionId)];
+    }
+
+    // ================================================================ internals
+
+    /// @dev Returns (balance, value, haircut value) of `asset`, all rounded down.
+    /// With `strict`, a stale or invalid price reverts; an empty balance never reads the feed.
+    function _valuation(address asset, bool strict) private view returns (uint256 balance, uint256 value, uint256 haircutValue) {
+        CollateralConfig storage c = _collateral[asset];
+        balance = IERC20(asset).balanceOf(address(this));
+        if (balance == 0) return (0, 0, 0);
+        AggregatorV3Interface feed = c.feed;
+        (, int256 answer,, uint256 updatedAt,) = feed.latestRoundData();
+        if (strict) {
+            if (answer <= 0 || uint256(answer) > MAX_ANSWER) revert ReserveInvalidPrice(asset, answer);
+            if (updatedAt == 0 || updatedAt > block.timestamp || block.timestamp - updatedAt > c.heartbeat) {
+                revert ReserveStalePrice(asset, updatedAt, c.heartbeat, block.timestamp);
+            }
+        }
+        // value [wad] = balance / 10**assetDecimals * answer / 10**feedDecimals * 10**18
+        uint256 scale = uint256(c.assetDecimals) + feed.decimals(); // feed decimals read, never assumed
+        if (scale >= 18) value = Math.mulDiv(balance, uint256(answer), 10 ** (scale - 18));
+        else value = Math.mulDiv(balance, uint256(answer) * 10 ** (18 - scale), 1);
+        haircutValue = Math.mulDiv(value, BPS - c.haircutBps, BPS);
+    }
+
+    function _priceUsable(address asset, int256 answer, uint256 updatedAt) private view returns (bool) {
+        return answer > 0 && uint256(answer) <= MAX_ANSWER && updatedAt != 0 && updatedAt <= block.timestamp
+            && block.timestamp - updatedAt <= _collateral[asset].heartbeat;
+    }
+
+    function _useInstruction(bytes32 instructionId) private {
+        if (instructionId == bytes32(0)) revert ReserveInvalidInstructionId();
+        if (_executed[instructionId]) revert ReserveInstructionAlreadyExecuted(instructionId);
+        _executed[instructionId] = true;
+    }
+
+    function _redemptionKey(address participant, bytes32 instructionId) private pure returns (bytes32) {
+        return keccak256(abi.encode(participant, instructionId));
+    }
+
+    function _setMinCollateralRatio(uint256 newRatioWad) private {
+        _checkBounds("minCollateralRatioWad", newRatioWad, MIN_RATIO_FLOOR_WAD, MIN_RATIO_CEILING_WAD);
+        emit MinCollateralRatioSet(minCollateralRatioWad, newRatioWad);
+        minCollateralRatioWad = newRatioWad;
+    }
+
+    function _checkBounds(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert ReserveParameterOutOfBounds(name, value, min, max);
+    }
+}

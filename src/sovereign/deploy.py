@@ -1,0 +1,236 @@
+"""Deploy and wire the whole system; shared by ``scripts/deploy.py``, the demo and the tests.
+
+Order of events (every step is a transaction the manifest can record):
+  1. the AccessManager, with the deployer as its temporary admin;
+  2. settlement cash (unless an existing token is given), stablecoin, reserve;
+  3. the stablecoin's one-time wiring to the reserve;
+  4. every function's role (``roles.FUNCTION_ROLES``), role labels, the guardian
+     as canceller of scheduled governor operations;
+  5. initial parameters (collateral list, minter allowances, fee) while the
+     deployer briefly holds the governor role without delay;
+  6. the role holders' grants (the governor's with its execution delay);
+  7. the deployer drops its temporary governor role and proposes the governor as
+     admin; the governor accepts when its key is at hand (always on local chains).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ape import project
+
+from sovereign.governance import selector
+from sovereign.roles import FUNCTION_ROLES, Role
+from sovereign.units import BPS, wad
+
+
+# Stands for the system's own settlement cash in a CollateralSpec (it is deployed
+# inside deploy_system, so callers cannot name it beforehand).
+CASH = "cash"
+
+
+@dataclass(frozen=True)
+class CollateralSpec:
+    """One collateral asset: the token, its price feed, and the governance parameters.
+
+    Without ``feed`` a ReportedPriceFeed (the oracle stub) with ``feed_decimals``
+    is deployed and wired for it; with one (a real AggregatorV3 feed) it is used.
+    """
+
+    symbol: str
+    asset: object  # an ape contract instance (ERC-20), or CASH
+    feed: object | None = None
+    feed_decimals: int = 8
+    heartbeat: int = 86_400  # seconds
+    haircut_bps: int = 200
+    concentration_cap_bps: int = BPS
+
+
+@dataclass
+class SystemConfig:
+    stablecoin_name: str = "Sovereign Shilling"
+    stablecoin_symbol: str = "SSHL"
+    cash_name: str = "Digital Shilling (CBDC pilot)"
+    cash_symbol: str = "eSHL"
+    cash_decimals: int = 6
+    min_collateral_ratio: Decimal = Decimal("1.02")
+    redemption_fee_bps: int = 0
+    # Execution delays [seconds] of the governor's two roles: parameter changes
+    # and role grants are public for this long before they can run.
+    governor_delay: int = 86_400
+    admin_delay: int = 86_400
+    feed_max_deviation_bps: int = 1_000
+    minter_allowance: Decimal = Decimal("1000000000")
+
+
+@dataclass
+class RoleHolders:
+    """Accounts (or addresses) holding each role after deployment."""
+
+    governor: object
+    minter: object
+    burner: object
+    guardian: object
+    compliance: object
+    oracle_reporter: object
+    reserve_manager: object
+    registrar: object
+    central_bank: object
+
+    def by_role(self) -> dict[Role, object]:
+        return {
+            Role.GOVERNOR: self.governor,
+            Role.MINTER: self.minter,
+            Role.BURNER: self.burner,
+            Role.GUARDIAN: self.guardian,
+            Role.COMPLIANCE: self.compliance,
+            Role.ORACLE_REPORTER: self.oracle_reporter,
+            Role.RESERVE_MANAGER: self.reserve_manager,
+            Role.REGISTRAR: self.registrar,
+            Role.CENTRAL_BANK: self.central_bank,
+        }
+
+
+@dataclass
+class System:
+    manager: object
+    cash: object
+    stablecoin: object
+    reserve: object
+    config: SystemConfig
+    holders: RoleHolders
+    feeds: dict[str, object] = field(default_factory=dict)
+    receipts: list = field(default_factory=list)
+
+    def contracts(self) -> dict[str, object]:
+        named = {
+            "SovereignAccessManager": self.manager,
+            "SettlementCash": self.cash,
+            "SovereignStablecoin": self.stablecoin,
+            "Reserve": self.reserve,
+        }
+        named.update({f"feed:{k}": v for k, v in self.feeds.items()})
+        return named
+
+
+def _address(holder) -> str:
+    return getattr(holder, "address", holder)
+
+
+def _creation_receipt(contract):
+    from ape import chain
+
+    return chain.get_receipt(contract.txn_hash)
+
+
+def _delay_for(role: Role, config: SystemConfig) -> int:
+    return config.governor_delay if role is Role.GOVERNOR else 0
+
+
+def wire_functions(manager, contract, name: str, sender, record: Callable) -> None:
+    """Map each function of ``contract`` to its role (grouped per role: one tx each)."""
+    by_role: dict[Role, list[bytes]] = {}
+    for method, role in FUNCTION_ROLES[name].items():
+        by_role.setdefault(role, []).append(selector(contract, method))
+    for role, selectors in by_role.items():
+        record(manager.setTargetFunctionRole(contract.address, selectors, int(role), sender=sender))
+
+
+def deploy_feed(manager, decimals: int, description: str, max_deviation_bps: int, sender, record):
+    feed = project.ReportedPriceFeed.deploy(
+        manager.address, decimals, description, max_deviation_bps, sender=sender
+    )
+    record(_creation_receipt(feed), f"ReportedPriceFeed {description}")
+    wire_functions(manager, feed, "ReportedPriceFeed", sender, record)
+    return feed
+
+
+def deploy_system(
+    deployer,
+    holders: RoleHolders,
+    config: SystemConfig | None = None,
+    *,
+    cash_address: str | None = None,
+    collateral: list[CollateralSpec] = (),
+    accept_admin: bool = True,
+    on_step: Callable[[str, object], None] | None = None,
+) -> System:
+    """Deploy and wire the system; see the module docstring for the order."""
+    config = config or SystemConfig()
+    receipts: list = []
+
+    def record(receipt, label: str | None = None):
+        receipts.append(receipt)
+        if on_step:
+            method = getattr(receipt, "method_called", None)
+            on_step(label or (method.name if method else "transaction"), receipt)
+        return receipt
+
+    manager = project.SovereignAccessManager.deploy(deployer.address, sender=deployer)
+    record(_creation_receipt(manager), "SovereignAccessManager")
+    if cash_address is None:
+        cash = project.SettlementCash.deploy(
+            config.cash_name, config.cash_symbol, config.cash_decimals, manager.address,
+            sender=deployer,
+        )
+        record(_creation_receipt(cash), "SettlementCash")
+    else:
+        cash = project.SettlementCash.at(cash_address)
+    stablecoin = project.SovereignStablecoin.deploy(
+        config.stablecoin_name, config.stablecoin_symbol, manager.address, sender=deployer
+    )
+    record(_creation_receipt(stablecoin), "SovereignStablecoin")
+    reserve = project.Reserve.deploy(
+        manager.address, stablecoin.address, cash.address, wad(config.min_collateral_ratio),
+        sender=deployer,
+    )
+    record(_creation_receipt(reserve), "Reserve")
+    record(stablecoin.setReserve(reserve.address, sender=deployer))
+
+    if cash_address is None:
+        wire_functions(manager, cash, "SettlementCash", deployer, record)
+    wire_functions(manager, stablecoin, "SovereignStablecoin", deployer, record)
+    wire_functions(manager, reserve, "Reserve", deployer, record)
+    for role in Role:
+        if role not in (Role.ADMIN, Role.PUBLIC):
+            record(manager.labelRole(int(role), role.label, sender=deployer))
+    # The guardian may cancel any scheduled governor operation before it runs.
+    record(manager.setRoleGuardian(int(Role.GOVERNOR), int(Role.GUARDIAN), sender=deployer))
+
+    system = System(manager, cash, stablecoin, reserve, config, holders, receipts=receipts)
+
+    # Initial parameters, set by the deployer as a temporary, undelayed governor.
+    record(manager.grantRole(int(Role.GOVERNOR), deployer.address, 0, sender=deployer))
+    for spec in collateral:
+        feed = spec.feed or deploy_feed(
+            manager, spec.feed_decimals, f"{spec.symbol} / {config.stablecoin_symbol}",
+            config.feed_max_deviation_bps, deployer, record,
+        )
+        system.feeds[spec.symbol] = feed
+        asset = cash if spec.asset == CASH else spec.asset
+        record(
+            reserve.setCollateral(
+                asset.address, feed.address, spec.heartbeat, spec.haircut_bps,
+                spec.concentration_cap_bps, sender=deployer,
+            )
+        )
+    if config.redemption_fee_bps:
+        record(reserve.setRedemptionFee(config.redemption_fee_bps, sender=deployer))
+    record(
+        reserve.setMinterAllowance(
+            _address(holders.minter), wad(config.minter_allowance), sender=deployer
+        )
+    )
+    record(manager.renounceRole(int(Role.GOVERNOR), deployer.address, sender=deployer))
+
+    for role, holder in holders.by_role().items():
+        if role is Role.CENTRAL_BANK and cash_address is not None:
+            continue  # an existing cash token has its own central bank
+        record(manager.grantRole(int(role), _address(holder), _delay_for(role, config), sender=deployer))
+
+    record(manager.beginAdminTransfer(_address(holders.governor), config.admin_delay, sender=deployer))
+    if accept_admin:
+        record(manager.acceptAdminTransfer(sender=holders.governor))
+    return system

@@ -1,0 +1,64 @@
+"""Contract reverts translated into sentences a treasury operator can act on."""
+
+from __future__ import annotations
+
+from sovereign.units import format_amount, format_ratio
+
+
+def _amt(value: int) -> str:
+    return format_amount(int(value), 18)
+
+
+def _hex(value) -> str:
+    return value.hex() if isinstance(value, bytes | bytearray) else str(value)
+
+
+# custom error name -> sentence built from its inputs (all values are raw on-chain integers)
+_SENTENCES = {
+    "ReserveCollateralRatioTooLow": lambda i: (
+        f"the collateral ratio would fall to {format_ratio(i['ratioWad'])}, below the "
+        f"{format_ratio(i['minimumWad'])} minimum (collateral {_amt(i['collateralValueWad'])} "
+        f"against a supply of {_amt(i['supplyAfter'])})"
+    ),
+    "ReserveStalePrice": lambda i: (
+        f"the price feed of {i['asset']} is stale: last answer at {i['updatedAt']}, "
+        f"heartbeat {i['heartbeat']} s, now {i['nowTs']}"
+    ),
+    "ReserveInvalidPrice": lambda i: f"the price feed of {i['asset']} answered {i['answer']}",
+    "ReserveInstructionAlreadyExecuted": lambda i: (
+        f"instruction {_hex(i['instructionId'])} was already executed"
+    ),
+    "ReserveInvalidInstructionId": lambda i: "the instruction id must not be zero",
+    "ReserveMinterAllowanceExceeded": lambda i: (
+        f"minter {i['minter']} has {_amt(i['allowance'])} allowance left, "
+        f"{_amt(i['amount'])} asked"
+    ),
+    "ReserveNotParticipant": lambda i: f"{i['account']} is not a registered participant",
+    "ReserveInsufficientCash": lambda i: (
+        f"the reserve holds {i['available']} cash units, short of the {i['required']} required"
+    ),
+    "ReserveAmountBelowCashUnit": lambda i: (
+        f"{i['amount']} is below one cash unit ({i['unit']} stablecoin units)"
+    ),
+    "StablecoinAccountFrozen": lambda i: f"account {i['account']} is frozen",
+    "StablecoinPaused": lambda i: {1: "minting", 2: "redemption", 4: "transfers"}.get(
+        int(i["flag"]), "this operation"
+    ) + " is paused",
+    "AccessManagedUnauthorized": lambda i: f"{i['caller']} lacks the role for this function",
+}
+
+
+def describe_revert(exc: Exception) -> str:
+    """One sentence for a contract revert; falls back to the error's own text."""
+    name = type(exc).__name__
+    inputs = getattr(exc, "inputs", None) or {}
+    sentence = _SENTENCES.get(name)
+    if sentence is not None:
+        try:
+            return sentence(inputs)
+        except (KeyError, TypeError, ValueError):
+            pass
+    if inputs:
+        args = ", ".join(f"{k}={_hex(v)}" for k, v in inputs.items())
+        return f"{name}({args})"
+    return str(exc) or name

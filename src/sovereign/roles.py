@@ -1,0 +1,81 @@
+"""Roles of the system's AccessManager and which functions each may call.
+
+``Role`` mirrors ``contracts/governance/Roles.sol`` (a test checks they agree).
+``FUNCTION_ROLES`` is the single source of the permission wiring: the deployer
+applies it, the role matrix reads it, the tests walk it.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Role(IntEnum):
+    ADMIN = 0
+    GOVERNOR = 1
+    MINTER = 2
+    BURNER = 3
+    GUARDIAN = 4
+    COMPLIANCE = 5
+    ORACLE_REPORTER = 6
+    RESERVE_MANAGER = 7
+    REGISTRAR = 8
+    CENTRAL_BANK = 9
+    PUBLIC = 2**64 - 1
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+
+# Roles held with an execution delay: their calls are scheduled, public and
+# cancellable by the guardian before they run. Pausing has no delay.
+DELAYED_ROLES = (Role.ADMIN, Role.GOVERNOR)
+
+# contract name (as deployed) -> function name -> role. Functions not listed
+# stay with AccessManager's default, the admin role.
+FUNCTION_ROLES: dict[str, dict[str, Role]] = {
+    "SettlementCash": {
+        "mint": Role.CENTRAL_BANK,
+        "burn": Role.CENTRAL_BANK,
+    },
+    "SovereignStablecoin": {
+        "freeze": Role.COMPLIANCE,
+        "unfreeze": Role.COMPLIANCE,
+        "seize": Role.COMPLIANCE,
+        "pause": Role.GUARDIAN,
+        "unpause": Role.GOVERNOR,
+    },
+    "ReportedPriceFeed": {
+        "report": Role.ORACLE_REPORTER,
+        "forceReport": Role.GOVERNOR,
+        "setMaxDeviation": Role.GOVERNOR,
+    },
+    "Reserve": {
+        "mint": Role.MINTER,
+        "burn": Role.BURNER,
+        "withdrawCollateral": Role.RESERVE_MANAGER,
+        "setCollateral": Role.GOVERNOR,
+        "removeCollateral": Role.GOVERNOR,
+        "setMinCollateralRatio": Role.GOVERNOR,
+        "setRedemptionFee": Role.GOVERNOR,
+        "setMinterAllowance": Role.GOVERNOR,
+        "registerParticipant": Role.REGISTRAR,
+        "removeParticipant": Role.REGISTRAR,
+    },
+}
+
+# Functions that stay with the admin role (the AccessManager default), listed so
+# that the role matrix shows them too.
+ADMIN_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "SovereignStablecoin": ("setReserve",),
+    "SovereignAccessManager": (
+        "grantRole",
+        "revokeRole",
+        "setTargetFunctionRole",
+        "setTargetClosed",
+        "updateAuthority",
+        "beginAdminTransfer",
+        "cancelAdminTransfer",
+    ),
+}

@@ -1,0 +1,100 @@
+"""The system's state, read from chain: as a dict (for ``--json``) and as rich tables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ape import chain
+from rich.console import Console
+from rich.table import Table
+
+from sovereign.units import format_amount, format_ratio
+
+FLAGS = {1: "mint", 2: "redeem", 4: "transfer"}
+
+
+def read_status(system) -> dict:
+    """Everything a treasury operator or an auditor looks at first."""
+    reserve, coin, cash = system.reserve, system.stablecoin, system.cash
+    now = chain.blocks.head.timestamp
+    assets = []
+    for asset_address in reserve.collateralAssets():
+        cfg = reserve.collateralConfig(asset_address)
+        balance, answer, updated_at, usable, haircut_value = reserve.assetStatus(asset_address)
+        token = chain.contracts.instance_at(asset_address)
+        feed = chain.contracts.instance_at(cfg.feed)
+        assets.append({
+            "asset": asset_address,
+            "symbol": token.symbol(),
+            "decimals": cfg.assetDecimals,
+            "balance": int(balance),
+            "price": int(answer),
+            "price_decimals": int(feed.decimals()),
+            "feed": cfg.feed,
+            "feed_age_seconds": now - int(updated_at) if updated_at else None,
+            "heartbeat_seconds": int(cfg.heartbeat),
+            "fresh": bool(usable),
+            "haircut_bps": int(cfg.haircutBps),
+            "concentration_cap_bps": int(cfg.concentrationCapBps),
+            "haircut_value_wad": int(haircut_value),
+        })
+    all_fresh = all(a["fresh"] or a["balance"] == 0 for a in assets)
+    value = int(reserve.collateralValue()) if all_fresh else None
+    ratio = int(reserve.collateralRatio()) if all_fresh else None
+    flags = int(coin.pausedFlags())
+    return {
+        "block": chain.blocks.head.number,
+        "timestamp": now,
+        "stablecoin": {"address": coin.address, "symbol": coin.symbol(),
+                       "total_supply": int(coin.totalSupply())},
+        "cash": {"address": cash.address, "symbol": cash.symbol(),
+                 "decimals": int(cash.decimals()),
+                 "reserve_balance": int(cash.balanceOf(reserve.address))},
+        "collateral_value_wad": value,
+        "collateral_ratio_wad": ratio,
+        "min_collateral_ratio_wad": int(reserve.minCollateralRatioWad()),
+        "max_mintable": int(reserve.maxMintable()) if all_fresh else None,
+        "feeds_fresh": all_fresh,
+        "redemption_fee_bps": int(reserve.redemptionFeeBps()),
+        "paused": [name for bit, name in FLAGS.items() if flags & bit],
+        "assets": assets,
+    }
+
+
+def render_status(status: dict, console: Console | None = None) -> None:
+    console = console or Console()
+    coin = status["stablecoin"]
+    summary = Table(title=f"Sovereign stablecoin at block {status['block']}", show_header=False)
+    summary.add_column("item", style="bold")
+    summary.add_column("value", justify="right")
+    summary.add_row(f"{coin['symbol']} supply", format_amount(coin["total_supply"], 18))
+    value = status["collateral_value_wad"]
+    summary.add_row("Collateral value (haircut, capped)",
+                    format_amount(value, 18) if value is not None else "n/a: a feed is stale")
+    ratio = status["collateral_ratio_wad"]
+    summary.add_row("Collateral ratio", format_ratio(ratio) if ratio is not None else "n/a")
+    summary.add_row("Minimum ratio", format_ratio(status["min_collateral_ratio_wad"]))
+    mm = status["max_mintable"]
+    summary.add_row("Mintable now", format_amount(mm, 18) if mm is not None else "0 (stale feed)")
+    cash = status["cash"]
+    summary.add_row(f"Redemption cash ({cash['symbol']})",
+                    format_amount(cash["reserve_balance"], cash["decimals"]))
+    summary.add_row("Paused", ", ".join(status["paused"]) or "nothing")
+    console.print(summary)
+
+    assets = Table(title="Collateral")
+    for col in ("asset", "balance", "price", "feed age", "haircut", "cap", "counted value"):
+        assets.add_column(col, justify="left" if col == "asset" else "right")
+    for a in status["assets"]:
+        age = a["feed_age_seconds"]
+        freshness = "never" if age is None else f"{age:,} s" + ("" if a["fresh"] else " STALE")
+        assets.add_row(
+            a["symbol"],
+            format_amount(a["balance"], a["decimals"]),
+            format_amount(a["price"], a["price_decimals"], 4),
+            freshness,
+            f"{Decimal(a['haircut_bps']) / 100:.2f}%",
+            f"{Decimal(a['concentration_cap_bps']) / 100:.0f}%",
+            format_amount(a["haircut_value_wad"], 18),
+        )
+    console.print(assets)

@@ -1,0 +1,69 @@
+"""Exact conversions between human amounts (``Decimal``) and on-chain integers.
+
+Never floats: every conversion is exact or refuses.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+
+WAD = 10**18
+BPS = 10_000
+
+
+def to_units(amount: Decimal | int | str, decimals: int) -> int:
+    """``Decimal("1.5"), 6 -> 1_500_000``; refuses amounts finer than ``decimals``."""
+    value = Decimal(amount)
+    scaled = value.scaleb(decimals)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} has more than {decimals} decimal places")
+    return int(scaled)
+
+
+def from_units(units: int, decimals: int) -> Decimal:
+    """``1_500_000, 6 -> Decimal("1.5")`` (exact)."""
+    return Decimal(int(units)).scaleb(-decimals)
+
+
+def wad(amount: Decimal | int | str) -> int:
+    return to_units(amount, 18)
+
+
+def from_wad(units: int) -> Decimal:
+    return from_units(units, 18)
+
+
+def format_ratio(ratio_wad: int) -> str:
+    """A ratio WAD as a percentage with two decimals; the no-supply sentinel as 'inf'."""
+    if ratio_wad >= 2**255:
+        return "∞ (no supply)"
+    pct = (Decimal(ratio_wad) * 100 / WAD).quantize(Decimal("0.01"))
+    return f"{pct:,}%"
+
+
+def format_amount(units: int, decimals: int, places: int = 2) -> str:
+    # Display only; rounds down so a table never overstates a balance.
+    value = from_units(units, decimals).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    return f"{value:,}"
+
+
+def text_to_bytes32(text: str) -> bytes:
+    """``"MINT-0001"`` -> 32 bytes, ASCII left-aligned and zero-padded (Solidity's ``bytes32("...")``).
+
+    Instruction ids, case references and licence references are short readable
+    strings on-chain; longer or non-ASCII text is refused rather than hashed, so
+    that an auditor can read every id straight from the event log.
+    """
+    if not text:
+        raise ValueError("an id must not be empty")
+    try:
+        raw = text.encode("ascii")
+    except UnicodeEncodeError:
+        raise ValueError(f"id {text!r} must be ASCII") from None
+    if len(raw) > 32:
+        raise ValueError(f"id {text!r} is longer than 32 characters")
+    return raw.ljust(32, b"\0")
+
+
+def bytes32_to_text(value: bytes) -> str:
+    return bytes(value).rstrip(b"\0").decode("ascii", errors="replace")
