@@ -9,7 +9,11 @@ from __future__ import annotations
 import warnings
 import pytest
 
+
+from sovereign.apefix import cache_test_account_derivation
 from sovereign.deploy import CollateralSpec, RoleHolders, SystemConfig, deploy_system
+
+cache_test_account_derivation()
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -120,3 +124,74 @@ def system(deployer, holders, config, bond, reporter):
     sys_.feeds["SB30"].report(10**FEED_DECIMALS, sender=reporter)  # 1 bond = 1.00 SHL
     return sys_
 
+
+
+@pytest.fixture(scope="session")
+def coin(system):
+    return system.stablecoin
+
+
+@pytest.fixture(scope="session")
+def reserve(system):
+    return system.reserve
+
+
+@pytest.fixture(scope="session")
+def manager(system):
+    return system.manager
+
+
+@pytest.fixture(scope="session")
+def cash(system):
+    return system.cash
+
+
+@pytest.fixture(scope="session")
+def bond_feed(system):
+    return system.feeds["SB30"]
+
+
+@pytest.fixture(scope="session")
+def gov(system, governor):
+    """Call a governor-restricted function through its delay: gov(contract, "fn", *args)."""
+    from sovereign import governance
+
+    def call(contract, method, *args, sender=None):
+        return governance.call(system.manager, contract, method, *args,
+                               sender=sender or governor, travel=True)
+
+    return call
+
+
+@pytest.fixture(scope="session")
+def refresh(system, reporter):
+    """Re-report the bond at 1.00 (after time travel made its answer stale)."""
+
+    def report():
+        system.feeds["SB30"].report(10**FEED_DECIMALS, sender=reporter)
+
+    return report
+
+
+# State-changing set-ups are function-scoped: ape reverts each test to the state
+# its session fixtures left, so a session fixture first used mid-run would leak
+# into every later test.
+@pytest.fixture
+def funded(system, bond, cash, central_bank, exchange, registrar, deployer):
+    """The reserve holds 1,020,000 SB30 (priced 1.00, 2% haircut: counted 999,600)
+    and 500,000 cash; the exchange is a licensed participant."""
+    from tests.utils import ref
+
+    bond.mint(system.reserve, 1_020_000 * 10**18, sender=deployer)
+    cash.mint(system.reserve, 500_000 * 10**6, sender=central_bank)
+    system.reserve.registerParticipant(exchange, ref("LIC-1"), sender=registrar)
+    return system
+
+
+@pytest.fixture
+def minted(funded, minter, exchange):
+    """`funded`, plus 500,000 SSHL minted to the exchange."""
+    from tests.utils import ref
+
+    funded.reserve.mint(exchange, 500_000 * 10**18, ref("SETUP-MINT"), sender=minter)
+    return funded

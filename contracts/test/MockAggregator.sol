@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
+
+/// @notice Test-only feed that answers whatever it is told (zero, negative,
+/// future timestamps, odd decimals): the attacks a real feed could present.
+contract MockAggregator is AggregatorV3Interface {
+    uint8 public override decimals;
+    int256 public answer;
+    uint256 public updatedAt;
+    uint80 public roundId;
+
+    constructor(uint8 decimals_) {
+        decimals = decimals_;
+    }
+
+    function set(int256 answer_, uint256 updatedAt_) external {
+        answer = answer_;
+        updatedAt = updatedAt_;
+        roundId += 1;
+    }
+
+    function setDecimals(uint8 decimals_) external {
+        decimals = decimals_;
+    }
+
+    function description() external pure override returns (string memory) {
+        return "mock";
+    }
+
+    function version() external pure override returns (uint256) {
+        return 4;
+    }
+
+    function getRoundData(uint80) external view override returns (uint80, int256, uint256, uint256, uint80) {
+        return (roundId, answer, updatedAt, updatedAt, roundId);
+    }
+
+    function latestRoundData() external view override returns (uint80, int256, uint256, uint256, uint80) {
+        return (roundId, answer, updatedAt, updatedAt, roundId);
+    }
+}

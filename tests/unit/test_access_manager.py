@@ -1,0 +1,188 @@
+"""SovereignAccessManager and the permission wiring: every privileged function
+refuses every role that must not call it; one admin, moved only in two steps;
+delays on grants and parameters, none on pausing; minter and reporter apart."""
+
+import re
+from pathlib import Path
+
+import ape
+import pytest
+
+from sovereign import governance
+from sovereign.roles import ADMIN_FUNCTIONS, FUNCTION_ROLES, Role
+from tests.utils import dummy_args
+
+ROOT = Path(__file__).resolve().parents[2]
+ONE_DAY = 86_400
+
+
+def test_python_roles_mirror_solidity():
+    text = (ROOT / "contracts/governance/Roles.sol").read_text()
+    declared = {m[0]: int(m[1]) for m in re.findall(r"uint64 internal constant (\w+) = (\d+);", text)}
+    assert declared == {r.name: int(r) for r in Role if r not in (Role.ADMIN, Role.PUBLIC)}
+
+
+def _targets(system):
+    return {
+        "SettlementCash": system.cash,
+        "SovereignStablecoin": system.stablecoin,
+        "ReportedPriceFeed": system.feeds["SB30"],
+        "Reserve": system.reserve,
+    }
+
+
+def _cases():
+    for contract, functions in FUNCTION_ROLES.items():
+        for method, role in functions.items():
+            yield pytest.param(contract, method, role, id=f"{contract}.{method}")
+
+
+@pytest.mark.parametrize("contract,method,role", list(_cases()))
+def test_privileged_function__refuses_every_other_role(system, accounts, mallory, deployer,
+                                                       contract, method, role):
+    target = _targets(system)[contract]
+    by_role = system.holders.by_role()
+    abi = next(m for m in target.contract_type.mutable_methods if m.name == method)
+    outsiders = [a for r, a in by_role.items() if r is not role] + [mallory, deployer]
+    for who in outsiders:
+        args = dummy_args(abi, mallory.address)
+        with ape.reverts(target.AccessManagedUnauthorized, caller=who.address):
+            getattr(target, method)(*args, sender=who)
+
+
+@pytest.mark.parametrize("contract,method,role", list(_cases()))
+def test_wiring_on_chain_matches_roles_table(system, contract, method, role):
+    target = _targets(system)[contract]
+    sel = governance.selector(target, method)
+    assert system.manager.getTargetFunctionRole(target.address, sel) == int(role)
+
+
+def test_admin_functions__refuse_everyone_but_the_governor(system, manager, coin, mallory, minter,
+                                                           guardian):
+    for who in (mallory, minter, guardian, system.holders.registrar):
+        with ape.reverts(coin.AccessManagedUnauthorized, caller=who.address):
+            coin.setReserve(mallory, sender=who)
+        with ape.reverts(manager.AccessManagerUnauthorizedAccount):
+            manager.grantRole(int(Role.MINTER), who, 0, sender=who)
+        with ape.reverts(manager.AccessManagerUnauthorizedAccount):
+            manager.beginAdminTransfer(who, 0, sender=who)
+    assert set(ADMIN_FUNCTIONS["SovereignStablecoin"]) == {"setReserve"}
+
+
+# ------------------------------------------------------------------ admin: one, two-step, no lockout
+
+
+def test_after_deploy__governor_is_sole_admin_with_delay(system, manager, governor, deployer):
+    assert manager.admin() == governor.address
+    assert manager.hasRole(0, governor) == (True, ONE_DAY)
+    assert manager.hasRole(0, deployer)[0] is False
+    assert manager.hasRole(int(Role.GOVERNOR), deployer)[0] is False
+    assert manager.pendingAdmin() == "0x0000000000000000000000000000000000000000"
+
+
+def test_admin_role__cannot_be_granted_directly(system, manager, governor, alice):
+    with ape.reverts(manager.SovereignAdminTransferRequired):
+        governance.manager_call(manager, "grantRole", 0, alice, 0, sender=governor, travel=True)
+
+
+def test_admin__cannot_renounce_or_be_revoked(system, manager, governor):
+    with ape.reverts(manager.SovereignAdminLockout, account=governor.address):
+        manager.renounceRole(0, governor, sender=governor)
+    with ape.reverts(manager.SovereignAdminLockout, account=governor.address):
+        governance.manager_call(manager, "revokeRole", 0, governor, sender=governor, travel=True)
+
+
+def test_admin_transfer__two_steps(system, manager, governor, alice, mallory):
+    governance.manager_call(manager, "beginAdminTransfer", alice, 3_600, sender=governor,
+                            travel=True)
+    assert manager.pendingAdmin() == alice.address
+    assert manager.admin() == governor.address  # nothing moved yet
+    with ape.reverts(manager.SovereignNotPendingAdmin, caller=mallory.address,
+                     pendingAdmin=alice.address):
+        manager.acceptAdminTransfer(sender=mallory)
+    receipt = manager.acceptAdminTransfer(sender=alice)
+    assert manager.admin() == alice.address
+    assert manager.hasRole(0, alice) == (True, 3_600)
+    assert manager.hasRole(0, governor)[0] is False
+    assert receipt.events.filter(manager.AdminTransferred) == [
+        manager.AdminTransferred(governor, alice, 3_600)
+    ]
+
+
+def test_admin_transfer__to_self_or_zero__reverts(system, manager, governor):
+    for target in (governor.address, "0x0000000000000000000000000000000000000000"):
+        with ape.reverts(manager.SovereignInvalidAdmin, proposed=target):
+            governance.manager_call(manager, "beginAdminTransfer", target, 0, sender=governor,
+                                    travel=True)
+
+
+def test_admin_transfer__cancel(system, manager, governor, alice):
+    governance.manager_call(manager, "beginAdminTransfer", alice, 0, sender=governor, travel=True)
+    governance.manager_call(manager, "cancelAdminTransfer", sender=governor, travel=True)
+    with ape.reverts(manager.SovereignNotPendingAdmin):
+        manager.acceptAdminTransfer(sender=alice)
+
+
+# ------------------------------------------------------------------ delays
+
+
+def test_role_grant__needs_the_admin_delay(system, manager, governor, alice):
+    with ape.reverts(manager.AccessManagerNotScheduled):
+        manager.grantRole(int(Role.BURNER), alice, 0, sender=governor)
+    data = manager.grantRole.encode_input(int(Role.BURNER), alice, 0)
+    manager.schedule(manager, data, 0, sender=governor)
+    with ape.reverts(manager.AccessManagerNotReady):
+        manager.execute(manager, data, sender=governor)
+    ape.chain.pending_timestamp += ONE_DAY
+    manager.execute(manager, data, sender=governor)
+    assert manager.hasRole(int(Role.BURNER), alice)[0]
+
+
+def test_parameter_change__needs_the_governor_delay(system, reserve, governor):
+    with ape.reverts(system.manager.AccessManagerNotScheduled):
+        reserve.setRedemptionFee(10, sender=governor)
+    with pytest.raises(governance.NotPermitted, match="86400 s delay"):
+        governance.call(system.manager, reserve, "setRedemptionFee", 10, sender=governor)
+
+
+def test_guardian_can_cancel_a_scheduled_governor_operation(system, manager, reserve, governor,
+                                                            guardian):
+    data = reserve.setRedemptionFee.encode_input(100)
+    manager.schedule(reserve, data, 0, sender=governor)
+    manager.cancel(governor, reserve, data, sender=guardian)
+    ape.chain.pending_timestamp += ONE_DAY
+    with ape.reverts(manager.AccessManagerNotScheduled):
+        manager.execute(reserve, data, sender=governor)
+
+
+def test_pause__has_no_delay(system, coin, guardian):
+    assert governance.permission(system.manager, guardian, coin, "pause").immediate
+
+
+# ------------------------------------------------------------------ separation of duties
+
+
+def test_minter_cannot_also_be_oracle_reporter(system, manager, governor, minter, reporter):
+    with ape.reverts(manager.SovereignConflictingRoles, account=minter.address,
+                     heldRole=int(Role.MINTER), requestedRole=int(Role.ORACLE_REPORTER)):
+        governance.manager_call(manager, "grantRole", int(Role.ORACLE_REPORTER), minter, 0,
+                                sender=governor, travel=True)
+    with ape.reverts(manager.SovereignConflictingRoles, account=reporter.address):
+        governance.manager_call(manager, "grantRole", int(Role.MINTER), reporter, 0,
+                                sender=governor, travel=True)
+
+
+def test_role_matrix__table_and_json(system):
+    from sovereign.rolematrix import read_role_matrix
+
+    matrix = read_role_matrix(system)
+    rows = {row["role"]: row for row in matrix}
+    assert rows["minter"]["holders"] == [
+        {"account": system.holders.minter.address, "execution_delay": 0}
+    ]
+    assert rows["governor"]["holders"][0]["execution_delay"] == ONE_DAY
+    assert "Reserve.mint" in rows["minter"]["functions"]
+    assert "SovereignStablecoin.pause" in rows["guardian"]["functions"]
+    assert rows["admin"]["holders"] == [
+        {"account": system.holders.governor.address, "execution_delay": ONE_DAY}
+    ]

@@ -1,0 +1,338 @@
+"""Reserve: the collateral-ratio check, feeds, instruction ids, burn, redeem,
+collateral withdrawal, participants and governance bounds."""
+
+from decimal import Decimal
+
+import ape
+import pytest
+
+from sovereign.units import WAD, wad
+from tests.utils import ref, travel
+
+ONE_DAY = 86_400
+MIN_RATIO = wad("1.02")
+
+
+def counted_value(reserve, bond):
+    """Independent model of the bond's counted value: balance x 1.00 x 98%."""
+    return bond.balanceOf(reserve) * 9_800 // 10_000
+
+
+# ------------------------------------------------------------------ ratio boundary
+
+
+def test_mint__exactly_at_minimum_ratio__passes(funded, reserve, coin, bond, minter, exchange):
+    value = counted_value(reserve, bond)
+    assert reserve.collateralValue() == value
+    cap = value * WAD // MIN_RATIO  # 980,000 SSHL exactly
+    receipt = reserve.mint(exchange, cap, ref("M-1"), sender=minter)
+    assert coin.balanceOf(exchange) == cap
+    assert reserve.collateralRatio() == MIN_RATIO
+    assert reserve.maxMintable() == 0
+    assert receipt.events.filter(reserve.Minted) == [
+        reserve.Minted(ref("M-1"), minter, exchange, cap, MIN_RATIO)
+    ]
+
+
+def test_mint__one_unit_past_minimum__reverts_with_numbers(funded, reserve, bond, minter, exchange):
+    value = counted_value(reserve, bond)
+    too_much = value * WAD // MIN_RATIO + 1
+    with ape.reverts(reserve.ReserveCollateralRatioTooLow, ratioWad=value * WAD // too_much,
+                     minimumWad=MIN_RATIO, collateralValueWad=value, supplyAfter=too_much):
+        reserve.mint(exchange, too_much, ref("M-1"), sender=minter)
+
+
+def test_mint__counts_existing_supply(minted, reserve, bond, coin, minter, exchange):
+    room = counted_value(reserve, bond) * WAD // MIN_RATIO - coin.totalSupply()
+    assert reserve.maxMintable() == room
+    reserve.mint(exchange, room, ref("M-2"), sender=minter)
+    with ape.reverts(reserve.ReserveCollateralRatioTooLow):
+        reserve.mint(exchange, 1, ref("M-3"), sender=minter)
+
+
+def test_collateral_ratio__no_supply__is_max(funded, reserve):
+    assert reserve.collateralRatio() == 2**256 - 1
+
+
+# ------------------------------------------------------------------ feeds
+
+
+def test_mint__stale_feed__reverts_while_redeem_and_burn_go_on(
+        minted, reserve, coin, cash, bond, bond_feed, minter, burner, exchange):
+    travel(ONE_DAY + 1)
+    now = ape.chain.pending_timestamp
+    updated = bond_feed.latestRoundData()[3]
+    with ape.reverts(reserve.ReserveStalePrice, asset=bond.address, updatedAt=updated,
+                     heartbeat=ONE_DAY):
+        reserve.mint(exchange, WAD, ref("M-STALE"), sender=minter)
+    assert now  # the revert above carried the block time
+    reserve.redeem(1_000 * WAD, ref("R-STALE"), sender=exchange)
+    assert cash.balanceOf(exchange) == 1_000 * 10**6
+    coin.transfer(burner, 10 * WAD, sender=exchange)
+    reserve.burn(10 * WAD, ref("B-STALE"), sender=burner)
+    assert coin.balanceOf(burner) == 0
+
+
+def test_mint__feed_never_reported__reverts(project, deployer, system, gov, funded, reserve, minter,
+                                            exchange, refresh):
+    token = project.MockERC20.deploy("Oil barrel token", "OIL", 18, sender=deployer)
+    feed = project.MockAggregator.deploy(8, sender=deployer)
+    gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
+    refresh()
+    token.mint(reserve, WAD, sender=deployer)
+    with ape.reverts(reserve.ReserveInvalidPrice, asset=token.address, answer=0):
+        reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
+
+
+@pytest.mark.parametrize("answer", [0, -1, -(10**8), 2**128])
+def test_mint__zero_negative_or_absurd_price__reverts(project, deployer, gov, funded, reserve,
+                                                       minter, exchange, answer, refresh):
+    token = project.MockERC20.deploy("Gold token", "GLD", 18, sender=deployer)
+    feed = project.MockAggregator.deploy(8, sender=deployer)
+    gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
+    refresh()
+    token.mint(reserve, WAD, sender=deployer)
+    feed.set(answer, ape.chain.pending_timestamp - 1, sender=deployer)
+    with ape.reverts(reserve.ReserveInvalidPrice, asset=token.address, answer=answer):
+        reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
+
+
+def test_mint__feed_timestamp_in_future__reverts(project, deployer, gov, funded, reserve, minter,
+                                                 exchange, refresh):
+    token = project.MockERC20.deploy("Gas token", "GAS", 18, sender=deployer)
+    feed = project.MockAggregator.deploy(8, sender=deployer)
+    gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
+    refresh()
+    token.mint(reserve, WAD, sender=deployer)
+    feed.set(10**8, ape.chain.pending_timestamp + 3_600, sender=deployer)
+    with ape.reverts(reserve.ReserveStalePrice):
+        reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
+
+
+def test_empty_asset__stale_feed__does_not_block(project, deployer, gov, funded, reserve, minter,
+                                                 exchange, refresh):
+    """An asset with no balance contributes nothing, so its feed is not read."""
+    token = project.MockERC20.deploy("Copper token", "CU", 18, sender=deployer)
+    feed = project.MockAggregator.deploy(8, sender=deployer)
+    gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
+    refresh()
+    reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
+
+
+@pytest.mark.parametrize("asset_decimals", [6, 8, 18])
+@pytest.mark.parametrize("feed_decimals", [6, 8, 18])
+def test_valuation__asset_and_feed_decimals(project, deployer, gov, system, reserve, asset_decimals,
+                                            feed_decimals):
+    token = project.MockERC20.deploy("T", "T", asset_decimals, sender=deployer)
+    feed = project.MockAggregator.deploy(feed_decimals, sender=deployer)
+    gov(reserve, "setCollateral", token, feed, ONE_DAY, 250, 10_000)
+    # 1,234.5678 tokens at 0.987654 each
+    balance = 12_345_678 * 10**asset_decimals // 10**4
+    price = 987_654 * 10**feed_decimals // 10**6
+    token.mint(reserve, balance, sender=deployer)
+    feed.set(price, ape.chain.pending_timestamp - 1, sender=deployer)
+    system.feeds["SB30"].report(10**8, sender=system.holders.oracle_reporter)
+    # Independent model in Decimal: value = balance x price x (1 - 2.5%), rounded down to a wad.
+    exact = (Decimal(balance) / 10**asset_decimals) * (Decimal(price) / 10**feed_decimals)
+    expected = int(exact * WAD) * 9_750 // 10_000
+    *_, counted = reserve.assetStatus(token)
+    assert counted == expected
+
+
+def test_valuation__feed_decimals_read_at_every_valuation(project, deployer, gov, system, reserve):
+    """A feed that changes its decimals (a proxy re-pointed) is not mispriced."""
+    token = project.MockERC20.deploy("T", "T", 18, sender=deployer)
+    feed = project.MockAggregator.deploy(8, sender=deployer)
+    gov(reserve, "setCollateral", token, feed, ONE_DAY, 0, 10_000)
+    token.mint(reserve, WAD, sender=deployer)
+    feed.set(2 * 10**8, ape.chain.pending_timestamp - 1, sender=deployer)
+    assert reserve.assetStatus(token).haircutValueWad == 2 * WAD
+    feed.setDecimals(18, sender=deployer)
+    feed.set(2 * 10**18, ape.chain.pending_timestamp - 1, sender=deployer)
+    assert reserve.assetStatus(token).haircutValueWad == 2 * WAD
+
+
+def test_concentration_cap__limits_one_assets_share(project, deployer, gov, funded, reserve, bond,
+                                                     bond_feed):
+    """SB30 capped at 50% of the total counted value."""
+    gold = project.MockERC20.deploy("Gold", "GLD", 18, sender=deployer)
+    feed = project.MockAggregator.deploy(8, sender=deployer)
+    gov(reserve, "setCollateral", gold, feed, ONE_DAY, 0, 10_000)
+    gov(reserve, "setCollateral", bond, bond_feed, ONE_DAY, 200, 5_000)
+    bond_feed.report(10**8, sender=funded.holders.oracle_reporter)
+    gold.mint(reserve, 100_000 * WAD, sender=deployer)
+    feed.set(10**8, ape.chain.pending_timestamp - 1, sender=deployer)
+    bond_value = counted_value(reserve, bond)  # 999,600
+    total = bond_value + 100_000 * WAD
+    assert reserve.collateralValue() == total - (bond_value - total * 5_000 // 10_000)
+
+
+# ------------------------------------------------------------------ instructions, allowance, participants
+
+
+def test_mint__instruction_replay__reverts(funded, reserve, minter, exchange):
+    reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
+    assert reserve.instructionExecuted(ref("M-1"))
+    with ape.reverts(reserve.ReserveInstructionAlreadyExecuted, instructionId=ref("M-1")):
+        reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
+
+
+def test_mint__zero_id_or_amount__reverts(funded, reserve, minter, exchange):
+    with ape.reverts(reserve.ReserveInvalidInstructionId):
+        reserve.mint(exchange, WAD, b"\0" * 32, sender=minter)
+    with ape.reverts(reserve.ReserveZeroAmount):
+        reserve.mint(exchange, 0, ref("M-1"), sender=minter)
+
+
+def test_mint__beyond_minter_allowance__reverts(funded, gov, reserve, minter, exchange, refresh):
+    gov(reserve, "setMinterAllowance", minter, 5 * WAD)
+    refresh()
+    reserve.mint(exchange, 3 * WAD, ref("M-1"), sender=minter)
+    assert reserve.minterAllowance(minter) == 2 * WAD
+    with ape.reverts(reserve.ReserveMinterAllowanceExceeded, minter=minter.address,
+                     amount=3 * WAD, allowance=2 * WAD):
+        reserve.mint(exchange, 3 * WAD, ref("M-2"), sender=minter)
+
+
+def test_mint__to_non_participant__reverts(funded, reserve, minter, alice):
+    with ape.reverts(reserve.ReserveNotParticipant, account=alice.address):
+        reserve.mint(alice, WAD, ref("M-1"), sender=minter)
+
+
+def test_participants__register_and_remove(funded, reserve, registrar, alice, minter):
+    receipt = reserve.registerParticipant(alice, ref("LIC-9"), sender=registrar)
+    assert receipt.events == [reserve.ParticipantRegistered(alice, ref("LIC-9"))]
+    with ape.reverts(reserve.ReserveAlreadyParticipant, account=alice.address):
+        reserve.registerParticipant(alice, ref("LIC-9"), sender=registrar)
+    reserve.mint(alice, WAD, ref("M-1"), sender=minter)
+    receipt = reserve.removeParticipant(alice, ref("AML-REVOKED"), sender=registrar)
+    assert receipt.events == [reserve.ParticipantRemoved(alice, ref("AML-REVOKED"))]
+    with ape.reverts(reserve.ReserveNotParticipant):
+        reserve.redeem(WAD, ref("R-1"), sender=alice)
+
+
+# ------------------------------------------------------------------ burn and redeem
+
+
+def test_burn__treasury_coins(minted, reserve, coin, burner, exchange):
+    coin.transfer(burner, 100 * WAD, sender=exchange)
+    supply = coin.totalSupply()
+    receipt = reserve.burn(100 * WAD, ref("B-1"), sender=burner)
+    assert coin.totalSupply() == supply - 100 * WAD
+    assert receipt.events.filter(reserve.Burned) == [reserve.Burned(ref("B-1"), burner, 100 * WAD)]
+    with ape.reverts(reserve.ReserveInstructionAlreadyExecuted):
+        reserve.burn(1, ref("B-1"), sender=burner)
+
+
+def test_redeem__pays_cash_at_par(minted, reserve, coin, cash, exchange):
+    receipt = reserve.redeem(2_500 * WAD, ref("R-1"), sender=exchange)
+    assert cash.balanceOf(exchange) == 2_500 * 10**6
+    assert coin.balanceOf(exchange) == 497_500 * WAD
+    assert receipt.events.filter(reserve.Redeemed) == [
+        reserve.Redeemed(ref("R-1"), exchange, 2_500 * WAD, 2_500 * 10**6, 0)
+    ]
+    assert reserve.redemptionExecuted(exchange, ref("R-1"))
+    with ape.reverts(reserve.ReserveInstructionAlreadyExecuted):
+        reserve.redeem(WAD, ref("R-1"), sender=exchange)
+
+
+def test_redeem__fee_rounds_up_for_the_reserve(minted, gov, reserve, cash, exchange):
+    gov(reserve, "setRedemptionFee", 25)  # 0.25%
+    reserve.redeem(1_001 * WAD, ref("R-1"), sender=exchange)
+    fee = -(-1_001 * 10**6 * 25 // 10_000)  # ceil
+    assert cash.balanceOf(exchange) == 1_001 * 10**6 - fee
+
+
+def test_redeem__dust_below_cash_unit_stays_with_holder(minted, reserve, coin, exchange):
+    before = coin.balanceOf(exchange)
+    reserve.redeem(WAD + 123, ref("R-1"), sender=exchange)
+    assert coin.balanceOf(exchange) == before - WAD
+    with ape.reverts(reserve.ReserveAmountBelowCashUnit, amount=123, unit=10**12):
+        reserve.redeem(123, ref("R-2"), sender=exchange)
+
+
+def test_redeem__cash_short__reverts_naming_what_is_available(minted, reserve, coin, cash, exchange):
+    with ape.reverts(reserve.ReserveInsufficientCash, required=500_000 * 10**6 + 10**6,
+                     available=500_000 * 10**6):
+        reserve.redeem(500_001 * WAD, ref("R-1"), sender=exchange)
+    assert coin.balanceOf(exchange) == 500_000 * WAD  # nothing burned
+
+
+def test_redeem__ids_are_per_participant(minted, reserve, registrar, minter, alice, exchange):
+    reserve.registerParticipant(alice, ref("LIC-2"), sender=registrar)
+    reserve.mint(alice, 10 * WAD, ref("M-ALICE"), sender=minter)
+    reserve.redeem(WAD, ref("R-1"), sender=exchange)
+    reserve.redeem(WAD, ref("R-1"), sender=alice)  # another participant's namespace
+
+
+# ------------------------------------------------------------------ collateral withdrawal
+
+
+def test_withdraw_collateral__within_ratio(minted, reserve, bond, reserve_manager, bob):
+    room = reserve.collateralValue() - minted.stablecoin.totalSupply() * MIN_RATIO // WAD
+    # The bond counts at 98%: withdrawable tokens = room / 0.98 (rounded down).
+    tokens = room * 10_000 // 9_800
+    receipt = reserve.withdrawCollateral(bond, bob, tokens, sender=reserve_manager)
+    assert bond.balanceOf(bob) == tokens
+    assert receipt.events.filter(reserve.CollateralWithdrawn) == [
+        reserve.CollateralWithdrawn(bond, bob, tokens)
+    ]
+    with ape.reverts(reserve.ReserveCollateralRatioTooLow):
+        reserve.withdrawCollateral(bond, bob, 10**18, sender=reserve_manager)
+
+
+def test_withdraw_collateral__stale_feed__reverts(minted, reserve, bond, reserve_manager, bob):
+    travel(ONE_DAY + 1)
+    with ape.reverts(reserve.ReserveStalePrice):
+        reserve.withdrawCollateral(bond, bob, 1, sender=reserve_manager)
+
+
+# ------------------------------------------------------------------ governance bounds
+
+
+@pytest.mark.parametrize("method,value,lo,hi", [
+    ("setMinCollateralRatio", wad("0.99"), WAD, 3 * WAD),
+    ("setMinCollateralRatio", 3 * WAD + 1, WAD, 3 * WAD),
+    ("setRedemptionFee", 101, 0, 100),
+])
+def test_parameter_out_of_bounds__reverts(system, gov, reserve, method, value, lo, hi):
+    with ape.reverts(reserve.ReserveParameterOutOfBounds, value=value, min=lo, max=hi):
+        gov(reserve, method, value)
+
+
+@pytest.mark.parametrize("heartbeat,haircut,cap,name", [
+    (59, 0, 10_000, "heartbeat"),
+    (7 * ONE_DAY + 1, 0, 10_000, "heartbeat"),
+    (3_600, 9_001, 10_000, "haircutBps"),
+    (3_600, 0, 99, "concentrationCapBps"),
+    (3_600, 0, 10_001, "concentrationCapBps"),
+])
+def test_set_collateral__out_of_bounds__reverts(system, gov, reserve, bond, bond_feed, heartbeat,
+                                               haircut, cap, name):
+    with ape.reverts(reserve.ReserveParameterOutOfBounds):
+        gov(reserve, "setCollateral", bond, bond_feed, heartbeat, haircut, cap)
+
+
+def test_set_min_ratio__within_bounds__emits(system, gov, reserve):
+    receipt = gov(reserve, "setMinCollateralRatio", wad("1.10"))
+    assert reserve.minCollateralRatioWad() == wad("1.10")
+    assert receipt.events.filter(reserve.MinCollateralRatioSet) == [
+        reserve.MinCollateralRatioSet(MIN_RATIO, wad("1.10"))
+    ]
+
+
+def test_remove_collateral__uncounts_it(funded, gov, reserve, bond):
+    gov(reserve, "removeCollateral", bond)
+    assert reserve.collateralAssets() == []
+    assert reserve.collateralValue() == 0
+    with ape.reverts(reserve.ReserveUnknownCollateral):
+        gov(reserve, "removeCollateral", bond)
+
+
+def test_collateral_list_is_bounded(project, deployer, gov, system, reserve):
+    for i in range(19):
+        token = project.MockERC20.deploy("T", f"T{i}", 18, sender=deployer)
+        gov(reserve, "setCollateral", token, system.feeds["SB30"], ONE_DAY, 0, 10_000)
+    token = project.MockERC20.deploy("T", "T20", 18, sender=deployer)
+    with ape.reverts(reserve.ReserveTooManyAssets, max=20):
+        gov(reserve, "setCollateral", token, system.feeds["SB30"], ONE_DAY, 0, 10_000)
