@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from ape import accounts, chain, project
 from ape.logging import logger
-from ape.exceptions import ContractLogicError
-from rich.console import Console
 from rich.table import Table
 
+from sovereign.apefix import cache_test_account_derivation
 from sovereign.deploy import CASH, CollateralSpec, RoleHolders, SystemConfig, deploy_system
-from sovereign.errors import describe_revert
-from sovereign.status import read_status, render_status
+from sovereign.preflight import simulate
+from sovereign.rolematrix import read_role_matrix, render_role_matrix
+from sovereign.status import make_console, read_status, render_status
 from sovereign.units import format_amount, text_to_bytes32, to_units, wad
 
-console = Console()
+console = make_console()
 FEED_DECIMALS = 8
 
 
@@ -27,20 +27,32 @@ def step(text: str) -> None:
 
 def main():
     logger.set_level("WARNING")  # the story, not every transaction hash
+    cache_test_account_derivation()
     if chain.provider.network.name != "local":
         raise SystemExit("demo runs on the local network only (it uses Anvil's test accounts)")
     test = accounts.test_accounts
     deployer, governor, minter, burner, guardian = test[0], test[1], test[2], test[3], test[4]
     compliance, reporter, reserve_manager, registrar, central_bank = test[5:10]
     exchange, debt_office = test[10], test[11]
-    holders = RoleHolders(governor, minter, burner, guardian, compliance, reporter,
-                          reserve_manager, registrar, central_bank)
+    holders = RoleHolders(
+        governor,
+        minter,
+        burner,
+        guardian,
+        compliance,
+        reporter,
+        reserve_manager,
+        registrar,
+        central_bank,
+    )
     config = SystemConfig()
 
     step("Deploy: access manager, settlement cash, stablecoin, reserve, price feeds")
     bond = project.MockERC20.deploy("Sovereign Bond 2030", "SB30", 18, sender=deployer)
     system = deploy_system(
-        deployer, holders, config,
+        deployer,
+        holders,
+        config,
         collateral=[
             CollateralSpec("SB30", bond, feed_decimals=FEED_DECIMALS, haircut_bps=500),
             # The reserve's own redemption cash counts at par, with no haircut.
@@ -56,14 +68,16 @@ def main():
     deployed.add_row("SB30 (tokenized bond)", bond.address)
     console.print(deployed)
 
-
     def cash_units(amount: str) -> int:
         return to_units(amount, cash.decimals())
 
     step("The central bank issues 2,000,000 eSHL of settlement cash to the reserve")
     cash.mint(system.reserve, cash_units("2000000"), sender=central_bank)
 
-    step("The debt office moves 10,000,000 SB30 bonds into the reserve; the reporter prices them at 0.98")
+    step(
+        "The debt office moves 10,000,000 SB30 bonds into the reserve;"
+        " the reporter prices them at 0.98"
+    )
     bond.mint(system.reserve, wad("10000000"), sender=debt_office)
     system.feeds["SB30"].report(to_units("0.98", FEED_DECIMALS), sender=reporter)
     system.feeds["eSHL"].report(to_units("1", FEED_DECIMALS), sender=reporter)
@@ -76,14 +90,23 @@ def main():
 
     step("The exchange redeems 400,000 SSHL for settlement cash (REDEEM-0001)")
     system.reserve.redeem(wad("400000"), text_to_bytes32("REDEEM-0001"), sender=exchange)
-    console.print(f"  exchange now holds {format_amount(cash.balanceOf(exchange), cash.decimals())} eSHL")
+    console.print(
+        f"  exchange now holds {format_amount(cash.balanceOf(exchange), cash.decimals())} eSHL"
+    )
 
     step("The treasury tries to mint 6,500,000 SSHL more (MINT-0002)")
-    try:
-        system.reserve.mint(exchange, wad("6500000"), text_to_bytes32("MINT-0002"), sender=minter)
-    except ContractLogicError as err:
-        console.print(f"  [red]refused[/]: minting 6,500,000.00 would fail: {describe_revert(err)}")
-    else:
+    # A preflight simulation, as the treasury scripts do: nothing is sent when it fails.
+    revert = simulate(
+        system.reserve,
+        "mint",
+        exchange,
+        wad("6500000"),
+        text_to_bytes32("MINT-0002"),
+        sender=minter,
+    )
+    if revert is None:
         raise SystemExit("BUG: a mint past the collateral ratio was accepted")
+    console.print(f"  [red]refused[/]: minting 6,500,000.00: {revert.sentence}")
 
     render_status(read_status(system), console)
+    render_role_matrix(read_role_matrix(system), console)

@@ -7,8 +7,8 @@ session-scoped deployment below runs once and each test starts from it.
 from __future__ import annotations
 
 import warnings
-import pytest
 
+import pytest
 
 from sovereign.apefix import cache_test_account_derivation
 from sovereign.deploy import CollateralSpec, RoleHolders, SystemConfig, deploy_system
@@ -94,12 +94,27 @@ def mallory(accounts):
 
 
 @pytest.fixture(scope="session")
-def holders(governor, minter, burner, guardian, compliance, reporter, reserve_manager,
-            registrar, central_bank):
+def holders(
+    governor,
+    minter,
+    burner,
+    guardian,
+    compliance,
+    reporter,
+    reserve_manager,
+    registrar,
+    central_bank,
+):
     return RoleHolders(
-        governor=governor, minter=minter, burner=burner, guardian=guardian,
-        compliance=compliance, oracle_reporter=reporter, reserve_manager=reserve_manager,
-        registrar=registrar, central_bank=central_bank,
+        governor=governor,
+        minter=minter,
+        burner=burner,
+        guardian=guardian,
+        compliance=compliance,
+        oracle_reporter=reporter,
+        reserve_manager=reserve_manager,
+        registrar=registrar,
+        central_bank=central_bank,
     )
 
 
@@ -118,12 +133,13 @@ def bond(project, deployer):
 def system(deployer, holders, config, bond, reporter):
     """The deployed system, with the bond listed as collateral (2% haircut, 1-day heartbeat)."""
     sys_ = deploy_system(
-        deployer, holders, config,
+        deployer,
+        holders,
+        config,
         collateral=[CollateralSpec("SB30", bond, feed_decimals=FEED_DECIMALS, heartbeat=ONE_DAY)],
     )
     sys_.feeds["SB30"].report(10**FEED_DECIMALS, sender=reporter)  # 1 bond = 1.00 SHL
     return sys_
-
 
 
 @pytest.fixture(scope="session")
@@ -157,8 +173,9 @@ def gov(system, governor):
     from sovereign import governance
 
     def call(contract, method, *args, sender=None):
-        return governance.call(system.manager, contract, method, *args,
-                               sender=sender or governor, travel=True)
+        return governance.call(
+            system.manager, contract, method, *args, sender=sender or governor, travel=True
+        )
 
     return call
 

@@ -19,8 +19,16 @@ def travel(seconds: int) -> None:
     chain.mine(1, timestamp=chain.pending_timestamp + seconds)
 
 
-def sign_permit(token, owner, spender: str, value: int, deadline: int, nonce: int | None = None,
-                chain_id: int | None = None, name: str | None = None):
+def sign_permit(
+    token,
+    owner,
+    spender: str,
+    value: int,
+    deadline: int,
+    nonce: int | None = None,
+    chain_id: int | None = None,
+    name: str | None = None,
+):
     """EIP-2612 permit signed with ``owner``'s test key; returns (v, r, s)."""
     typed = {
         "types": {

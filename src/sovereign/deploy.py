@@ -25,7 +25,6 @@ from sovereign.governance import selector
 from sovereign.roles import FUNCTION_ROLES, Role
 from sovereign.units import BPS, wad
 
-
 # Stands for the system's own settlement cash in a CollateralSpec (it is deployed
 # inside deploy_system, so callers cannot name it beforehand).
 CASH = "cash"
@@ -172,7 +171,10 @@ def deploy_system(
     record(_creation_receipt(manager), "SovereignAccessManager")
     if cash_address is None:
         cash = project.SettlementCash.deploy(
-            config.cash_name, config.cash_symbol, config.cash_decimals, manager.address,
+            config.cash_name,
+            config.cash_symbol,
+            config.cash_decimals,
+            manager.address,
             sender=deployer,
         )
         record(_creation_receipt(cash), "SettlementCash")
@@ -183,7 +185,10 @@ def deploy_system(
     )
     record(_creation_receipt(stablecoin), "SovereignStablecoin")
     reserve = project.Reserve.deploy(
-        manager.address, stablecoin.address, cash.address, wad(config.min_collateral_ratio),
+        manager.address,
+        stablecoin.address,
+        cash.address,
+        wad(config.min_collateral_ratio),
         sender=deployer,
     )
     record(_creation_receipt(reserve), "Reserve")
@@ -205,15 +210,23 @@ def deploy_system(
     record(manager.grantRole(int(Role.GOVERNOR), deployer.address, 0, sender=deployer))
     for spec in collateral:
         feed = spec.feed or deploy_feed(
-            manager, spec.feed_decimals, f"{spec.symbol} / {config.stablecoin_symbol}",
-            config.feed_max_deviation_bps, deployer, record,
+            manager,
+            spec.feed_decimals,
+            f"{spec.symbol} / {config.stablecoin_symbol}",
+            config.feed_max_deviation_bps,
+            deployer,
+            record,
         )
         system.feeds[spec.symbol] = feed
         asset = cash if spec.asset == CASH else spec.asset
         record(
             reserve.setCollateral(
-                asset.address, feed.address, spec.heartbeat, spec.haircut_bps,
-                spec.concentration_cap_bps, sender=deployer,
+                asset.address,
+                feed.address,
+                spec.heartbeat,
+                spec.haircut_bps,
+                spec.concentration_cap_bps,
+                sender=deployer,
             )
         )
     if config.redemption_fee_bps:
@@ -228,9 +241,15 @@ def deploy_system(
     for role, holder in holders.by_role().items():
         if role is Role.CENTRAL_BANK and cash_address is not None:
             continue  # an existing cash token has its own central bank
-        record(manager.grantRole(int(role), _address(holder), _delay_for(role, config), sender=deployer))
+        record(
+            manager.grantRole(
+                int(role), _address(holder), _delay_for(role, config), sender=deployer
+            )
+        )
 
-    record(manager.beginAdminTransfer(_address(holders.governor), config.admin_delay, sender=deployer))
+    record(
+        manager.beginAdminTransfer(_address(holders.governor), config.admin_delay, sender=deployer)
+    )
     if accept_admin:
         record(manager.acceptAdminTransfer(sender=holders.governor))
     return system

@@ -43,22 +43,28 @@ _SENTENCES = {
     "StablecoinAccountFrozen": lambda i: f"account {i['account']} is frozen",
     "StablecoinPaused": lambda i: {1: "minting", 2: "redemption", 4: "transfers"}.get(
         int(i["flag"]), "this operation"
-    ) + " is paused",
+    )
+    + " is paused",
     "AccessManagedUnauthorized": lambda i: f"{i['caller']} lacks the role for this function",
 }
 
 
 def describe_revert(exc: Exception) -> str:
-    """One sentence for a contract revert; falls back to the error's own text."""
+    """One sentence for a contract revert raised by ape; falls back to the error's own text."""
     name = type(exc).__name__
     inputs = getattr(exc, "inputs", None) or {}
+    if not inputs and name in ("ContractLogicError", "VirtualMachineError"):
+        return str(exc) or name
+    return describe(name, inputs)
+
+
+def describe(name: str, inputs: dict) -> str:
+    """One sentence for the custom error ``name`` with its decoded ``inputs``."""
     sentence = _SENTENCES.get(name)
     if sentence is not None:
         try:
             return sentence(inputs)
         except (KeyError, TypeError, ValueError):
             pass
-    if inputs:
-        args = ", ".join(f"{k}={_hex(v)}" for k, v in inputs.items())
-        return f"{name}({args})"
-    return str(exc) or name
+    args = ", ".join(f"{k}={_hex(v)}" for k, v in inputs.items())
+    return f"{name}({args})"

@@ -64,9 +64,7 @@ def call(manager, contract, method: str, *args, sender, travel: bool = False):
     if perm.immediate:
         return getattr(contract, method)(*args, sender=sender)
     if not perm.allowed:
-        raise NotPermitted(
-            f"{sender.address} may not call {contract.contract_type.name}.{method}"
-        )
+        raise NotPermitted(f"{sender.address} may not call {contract.contract_type.name}.{method}")
     if not travel:
         raise NotPermitted(
             f"{contract.contract_type.name}.{method} needs a scheduled call with a "

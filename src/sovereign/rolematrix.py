@@ -34,12 +34,16 @@ def read_role_matrix(system, from_block: int = 0) -> list[dict]:
     functions: dict[int, list[str]] = {}
     targets = system.contracts()
     for name, methods in FUNCTION_ROLES.items():
-        instances = [c for key, c in targets.items()
-                     if key == name or (name == "ReportedPriceFeed" and key.startswith("feed:"))]
+        instances = [
+            c
+            for key, c in targets.items()
+            if key == name or (name == "ReportedPriceFeed" and key.startswith("feed:"))
+        ]
         for instance in instances:
             for method in methods:
-                role = int(manager.getTargetFunctionRole(instance.address,
-                                                         selector(instance, method)))
+                role = int(
+                    manager.getTargetFunctionRole(instance.address, selector(instance, method))
+                )
                 entry = f"{name}.{method}"
                 if entry not in functions.setdefault(role, []):
                     functions[role].append(entry)
@@ -57,13 +61,15 @@ def read_role_matrix(system, from_block: int = 0) -> list[dict]:
             since, current_delay, _pending, _effect = manager.getAccess(role_id, account)
             if int(since) != 0:
                 holders.append({"account": account, "execution_delay": int(current_delay)})
-        matrix.append({
-            "role": role.label,
-            "role_id": int(role),
-            "holders": holders,
-            "functions": functions.get(int(role), []),
-            "grant_delay": int(manager.getRoleGrantDelay(int(role))),
-        })
+        matrix.append(
+            {
+                "role": role.label,
+                "role_id": int(role),
+                "holders": holders,
+                "functions": functions.get(int(role), []),
+                "grant_delay": int(manager.getRoleGrantDelay(int(role))),
+            }
+        )
     return matrix
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
 
 from ape import chain
@@ -11,6 +12,11 @@ from rich.table import Table
 from sovereign.units import format_amount, format_ratio
 
 FLAGS = {1: "mint", 2: "redeem", 4: "transfer"}
+
+
+def make_console() -> Console:
+    """A console that is wide enough for addresses when output is piped (make, CI)."""
+    return Console(width=None if sys.stdout.isatty() else 160)
 
 
 def read_status(system) -> dict:
@@ -23,21 +29,23 @@ def read_status(system) -> dict:
         balance, answer, updated_at, usable, haircut_value = reserve.assetStatus(asset_address)
         token = chain.contracts.instance_at(asset_address)
         feed = chain.contracts.instance_at(cfg.feed)
-        assets.append({
-            "asset": asset_address,
-            "symbol": token.symbol(),
-            "decimals": cfg.assetDecimals,
-            "balance": int(balance),
-            "price": int(answer),
-            "price_decimals": int(feed.decimals()),
-            "feed": cfg.feed,
-            "feed_age_seconds": now - int(updated_at) if updated_at else None,
-            "heartbeat_seconds": int(cfg.heartbeat),
-            "fresh": bool(usable),
-            "haircut_bps": int(cfg.haircutBps),
-            "concentration_cap_bps": int(cfg.concentrationCapBps),
-            "haircut_value_wad": int(haircut_value),
-        })
+        assets.append(
+            {
+                "asset": asset_address,
+                "symbol": token.symbol(),
+                "decimals": cfg.assetDecimals,
+                "balance": int(balance),
+                "price": int(answer),
+                "price_decimals": int(feed.decimals()),
+                "feed": cfg.feed,
+                "feed_age_seconds": now - int(updated_at) if updated_at else None,
+                "heartbeat_seconds": int(cfg.heartbeat),
+                "fresh": bool(usable),
+                "haircut_bps": int(cfg.haircutBps),
+                "concentration_cap_bps": int(cfg.concentrationCapBps),
+                "haircut_value_wad": int(haircut_value),
+            }
+        )
     all_fresh = all(a["fresh"] or a["balance"] == 0 for a in assets)
     value = int(reserve.collateralValue()) if all_fresh else None
     ratio = int(reserve.collateralRatio()) if all_fresh else None
@@ -45,11 +53,17 @@ def read_status(system) -> dict:
     return {
         "block": chain.blocks.head.number,
         "timestamp": now,
-        "stablecoin": {"address": coin.address, "symbol": coin.symbol(),
-                       "total_supply": int(coin.totalSupply())},
-        "cash": {"address": cash.address, "symbol": cash.symbol(),
-                 "decimals": int(cash.decimals()),
-                 "reserve_balance": int(cash.balanceOf(reserve.address))},
+        "stablecoin": {
+            "address": coin.address,
+            "symbol": coin.symbol(),
+            "total_supply": int(coin.totalSupply()),
+        },
+        "cash": {
+            "address": cash.address,
+            "symbol": cash.symbol(),
+            "decimals": int(cash.decimals()),
+            "reserve_balance": int(cash.balanceOf(reserve.address)),
+        },
         "collateral_value_wad": value,
         "collateral_ratio_wad": ratio,
         "min_collateral_ratio_wad": int(reserve.minCollateralRatioWad()),
@@ -69,16 +83,20 @@ def render_status(status: dict, console: Console | None = None) -> None:
     summary.add_column("value", justify="right")
     summary.add_row(f"{coin['symbol']} supply", format_amount(coin["total_supply"], 18))
     value = status["collateral_value_wad"]
-    summary.add_row("Collateral value (haircut, capped)",
-                    format_amount(value, 18) if value is not None else "n/a: a feed is stale")
+    summary.add_row(
+        "Collateral value (haircut, capped)",
+        format_amount(value, 18) if value is not None else "n/a: a feed is stale",
+    )
     ratio = status["collateral_ratio_wad"]
     summary.add_row("Collateral ratio", format_ratio(ratio) if ratio is not None else "n/a")
     summary.add_row("Minimum ratio", format_ratio(status["min_collateral_ratio_wad"]))
     mm = status["max_mintable"]
     summary.add_row("Mintable now", format_amount(mm, 18) if mm is not None else "0 (stale feed)")
     cash = status["cash"]
-    summary.add_row(f"Redemption cash ({cash['symbol']})",
-                    format_amount(cash["reserve_balance"], cash["decimals"]))
+    summary.add_row(
+        f"Redemption cash ({cash['symbol']})",
+        format_amount(cash["reserve_balance"], cash["decimals"]),
+    )
     summary.add_row("Paused", ", ".join(status["paused"]) or "nothing")
     console.print(summary)
 

@@ -37,7 +37,8 @@ def format_ratio(ratio_wad: int) -> str:
     """A ratio WAD as a percentage with two decimals; the no-supply sentinel as 'inf'."""
     if ratio_wad >= 2**255:
         return "∞ (no supply)"
-    pct = (Decimal(ratio_wad) * 100 / WAD).quantize(Decimal("0.01"))
+    # Rounds down: a ratio shown to an operator is never better than the real one.
+    pct = (Decimal(ratio_wad) * 100 / WAD).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     return f"{pct:,}%"
 
 
@@ -48,7 +49,7 @@ def format_amount(units: int, decimals: int, places: int = 2) -> str:
 
 
 def text_to_bytes32(text: str) -> bytes:
-    """``"MINT-0001"`` -> 32 bytes, ASCII left-aligned and zero-padded (Solidity's ``bytes32("...")``).
+    """``"MINT-0001"`` -> 32 bytes, ASCII left-aligned, zero-padded (``bytes32("...")``).
 
     Instruction ids, case references and licence references are short readable
     strings on-chain; longer or non-ASCII text is refused rather than hashed, so

@@ -58,11 +58,13 @@ def sources(tmp_path):
 
 
 def standard_input(**sources):
-    return json.dumps({
-        "language": "Solidity",
-        "sources": sources,
-        "settings": {"outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}}},
-    })
+    return json.dumps(
+        {
+            "language": "Solidity",
+            "sources": sources,
+            "settings": {"outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}}},
+        }
+    )
 
 
 def test_standard_json_resolves_imports_from_base_path(sources):
@@ -78,8 +80,14 @@ def test_standard_json_resolves_imports_from_base_path(sources):
 def test_standard_json_resolves_imports_from_include_path(sources, tmp_path_factory):
     elsewhere = tmp_path_factory.mktemp("base")
     stdin = standard_input(**{"Child.sol": {"content": (sources / "Child.sol").read_text()}})
-    out = run("--standard-json", "--base-path", str(elsewhere), "--include-path", str(sources),
-              stdin=stdin)
+    out = run(
+        "--standard-json",
+        "--base-path",
+        str(elsewhere),
+        "--include-path",
+        str(sources),
+        stdin=stdin,
+    )
     assert "lib/Base.sol" in json.loads(out.stdout)["sources"]
 
 
@@ -94,8 +102,14 @@ def test_standard_json_error_names_file_and_line(sources):
 
 
 def test_combined_json_for_slither(sources):
-    out = run("--combined-json", "abi,bin,bin-runtime,srcmap-runtime,hashes", "Child.sol",
-              "--base-path", str(sources), cwd=sources)
+    out = run(
+        "--combined-json",
+        "abi,bin,bin-runtime,srcmap-runtime,hashes",
+        "Child.sol",
+        "--base-path",
+        str(sources),
+        cwd=sources,
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     child = result["contracts"]["Child.sol:Child"]

@@ -18,7 +18,9 @@ ONE_DAY = 86_400
 
 def test_python_roles_mirror_solidity():
     text = (ROOT / "contracts/governance/Roles.sol").read_text()
-    declared = {m[0]: int(m[1]) for m in re.findall(r"uint64 internal constant (\w+) = (\d+);", text)}
+    declared = {
+        m[0]: int(m[1]) for m in re.findall(r"uint64 internal constant (\w+) = (\d+);", text)
+    }
     assert declared == {r.name: int(r) for r in Role if r not in (Role.ADMIN, Role.PUBLIC)}
 
 
@@ -38,8 +40,9 @@ def _cases():
 
 
 @pytest.mark.parametrize("contract,method,role", list(_cases()))
-def test_privileged_function__refuses_every_other_role(system, accounts, mallory, deployer,
-                                                       contract, method, role):
+def test_privileged_function__refuses_every_other_role(
+    system, accounts, mallory, deployer, contract, method, role
+):
     target = _targets(system)[contract]
     by_role = system.holders.by_role()
     abi = next(m for m in target.contract_type.mutable_methods if m.name == method)
@@ -57,8 +60,9 @@ def test_wiring_on_chain_matches_roles_table(system, contract, method, role):
     assert system.manager.getTargetFunctionRole(target.address, sel) == int(role)
 
 
-def test_admin_functions__refuse_everyone_but_the_governor(system, manager, coin, mallory, minter,
-                                                           guardian):
+def test_admin_functions__refuse_everyone_but_the_governor(
+    system, manager, coin, mallory, minter, guardian
+):
     for who in (mallory, minter, guardian, system.holders.registrar):
         with ape.reverts(coin.AccessManagedUnauthorized, caller=who.address):
             coin.setReserve(mallory, sender=who)
@@ -69,7 +73,7 @@ def test_admin_functions__refuse_everyone_but_the_governor(system, manager, coin
     assert set(ADMIN_FUNCTIONS["SovereignStablecoin"]) == {"setReserve"}
 
 
-# ------------------------------------------------------------------ admin: one, two-step, no lockout
+# ------------------------------------------------------ admin: one, two-step, no lockout
 
 
 def test_after_deploy__governor_is_sole_admin_with_delay(system, manager, governor, deployer):
@@ -93,12 +97,14 @@ def test_admin__cannot_renounce_or_be_revoked(system, manager, governor):
 
 
 def test_admin_transfer__two_steps(system, manager, governor, alice, mallory):
-    governance.manager_call(manager, "beginAdminTransfer", alice, 3_600, sender=governor,
-                            travel=True)
+    governance.manager_call(
+        manager, "beginAdminTransfer", alice, 3_600, sender=governor, travel=True
+    )
     assert manager.pendingAdmin() == alice.address
     assert manager.admin() == governor.address  # nothing moved yet
-    with ape.reverts(manager.SovereignNotPendingAdmin, caller=mallory.address,
-                     pendingAdmin=alice.address):
+    with ape.reverts(
+        manager.SovereignNotPendingAdmin, caller=mallory.address, pendingAdmin=alice.address
+    ):
         manager.acceptAdminTransfer(sender=mallory)
     receipt = manager.acceptAdminTransfer(sender=alice)
     assert manager.admin() == alice.address
@@ -112,8 +118,9 @@ def test_admin_transfer__two_steps(system, manager, governor, alice, mallory):
 def test_admin_transfer__to_self_or_zero__reverts(system, manager, governor):
     for target in (governor.address, "0x0000000000000000000000000000000000000000"):
         with ape.reverts(manager.SovereignInvalidAdmin, proposed=target):
-            governance.manager_call(manager, "beginAdminTransfer", target, 0, sender=governor,
-                                    travel=True)
+            governance.manager_call(
+                manager, "beginAdminTransfer", target, 0, sender=governor, travel=True
+            )
 
 
 def test_admin_transfer__cancel(system, manager, governor, alice):
@@ -145,8 +152,9 @@ def test_parameter_change__needs_the_governor_delay(system, reserve, governor):
         governance.call(system.manager, reserve, "setRedemptionFee", 10, sender=governor)
 
 
-def test_guardian_can_cancel_a_scheduled_governor_operation(system, manager, reserve, governor,
-                                                            guardian):
+def test_guardian_can_cancel_a_scheduled_governor_operation(
+    system, manager, reserve, governor, guardian
+):
     data = reserve.setRedemptionFee.encode_input(100)
     manager.schedule(reserve, data, 0, sender=governor)
     manager.cancel(governor, reserve, data, sender=guardian)
@@ -163,13 +171,19 @@ def test_pause__has_no_delay(system, coin, guardian):
 
 
 def test_minter_cannot_also_be_oracle_reporter(system, manager, governor, minter, reporter):
-    with ape.reverts(manager.SovereignConflictingRoles, account=minter.address,
-                     heldRole=int(Role.MINTER), requestedRole=int(Role.ORACLE_REPORTER)):
-        governance.manager_call(manager, "grantRole", int(Role.ORACLE_REPORTER), minter, 0,
-                                sender=governor, travel=True)
+    with ape.reverts(
+        manager.SovereignConflictingRoles,
+        account=minter.address,
+        heldRole=int(Role.MINTER),
+        requestedRole=int(Role.ORACLE_REPORTER),
+    ):
+        governance.manager_call(
+            manager, "grantRole", int(Role.ORACLE_REPORTER), minter, 0, sender=governor, travel=True
+        )
     with ape.reverts(manager.SovereignConflictingRoles, account=reporter.address):
-        governance.manager_call(manager, "grantRole", int(Role.MINTER), reporter, 0,
-                                sender=governor, travel=True)
+        governance.manager_call(
+            manager, "grantRole", int(Role.MINTER), reporter, 0, sender=governor, travel=True
+        )
 
 
 def test_role_matrix__table_and_json(system):

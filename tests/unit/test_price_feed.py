@@ -38,8 +38,13 @@ def test_report__zero_or_negative__reverts(system, feed, reporter, answer):
 
 def test_report__deviation_bound_is_exact(system, feed, reporter):
     """Max deviation 10%: 1.10 passes, 1.1000001 reverts (deviation rounds up)."""
-    with ape.reverts(feed.FeedDeviationTooLarge, previous=10**8, answer=110_000_001,
-                     deviationBps=1_001, maxDeviationBps=1_000):
+    with ape.reverts(
+        feed.FeedDeviationTooLarge,
+        previous=10**8,
+        answer=110_000_001,
+        deviationBps=1_001,
+        maxDeviationBps=1_000,
+    ):
         feed.report(110_000_001, sender=reporter)
     feed.report(110_000_000, sender=reporter)
     with ape.reverts(feed.FeedDeviationTooLarge):
@@ -60,6 +65,7 @@ def test_set_max_deviation__bounded(system, gov, feed):
     assert receipt.events.filter(feed.MaxDeviationSet) == [feed.MaxDeviationSet(1_000, 200)]
 
 
-def test_decimals_above_18__refused(project, deployer, system):
+def test_decimals_above_18__refused(project, accounts, system):
+    deployer = accounts[16]  # see test_settlement_cash: a deployer used nowhere else
     with ape.reverts(project.ReportedPriceFeed.FeedInvalidDecimals, decimals=19):
         project.ReportedPriceFeed.deploy(system.manager, 19, "x", 1_000, sender=deployer)

@@ -37,8 +37,13 @@ def test_mint__exactly_at_minimum_ratio__passes(funded, reserve, coin, bond, min
 def test_mint__one_unit_past_minimum__reverts_with_numbers(funded, reserve, bond, minter, exchange):
     value = counted_value(reserve, bond)
     too_much = value * WAD // MIN_RATIO + 1
-    with ape.reverts(reserve.ReserveCollateralRatioTooLow, ratioWad=value * WAD // too_much,
-                     minimumWad=MIN_RATIO, collateralValueWad=value, supplyAfter=too_much):
+    with ape.reverts(
+        reserve.ReserveCollateralRatioTooLow,
+        ratioWad=value * WAD // too_much,
+        minimumWad=MIN_RATIO,
+        collateralValueWad=value,
+        supplyAfter=too_much,
+    ):
         reserve.mint(exchange, too_much, ref("M-1"), sender=minter)
 
 
@@ -58,12 +63,14 @@ def test_collateral_ratio__no_supply__is_max(funded, reserve):
 
 
 def test_mint__stale_feed__reverts_while_redeem_and_burn_go_on(
-        minted, reserve, coin, cash, bond, bond_feed, minter, burner, exchange):
+    minted, reserve, coin, cash, bond, bond_feed, minter, burner, exchange
+):
     travel(ONE_DAY + 1)
     now = ape.chain.pending_timestamp
     updated = bond_feed.latestRoundData()[3]
-    with ape.reverts(reserve.ReserveStalePrice, asset=bond.address, updatedAt=updated,
-                     heartbeat=ONE_DAY):
+    with ape.reverts(
+        reserve.ReserveStalePrice, asset=bond.address, updatedAt=updated, heartbeat=ONE_DAY
+    ):
         reserve.mint(exchange, WAD, ref("M-STALE"), sender=minter)
     assert now  # the revert above carried the block time
     reserve.redeem(1_000 * WAD, ref("R-STALE"), sender=exchange)
@@ -73,8 +80,9 @@ def test_mint__stale_feed__reverts_while_redeem_and_burn_go_on(
     assert coin.balanceOf(burner) == 0
 
 
-def test_mint__feed_never_reported__reverts(project, deployer, system, gov, funded, reserve, minter,
-                                            exchange, refresh):
+def test_mint__feed_never_reported__reverts(
+    project, deployer, system, gov, funded, reserve, minter, exchange, refresh
+):
     token = project.MockERC20.deploy("Oil barrel token", "OIL", 18, sender=deployer)
     feed = project.MockAggregator.deploy(8, sender=deployer)
     gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
@@ -85,8 +93,9 @@ def test_mint__feed_never_reported__reverts(project, deployer, system, gov, fund
 
 
 @pytest.mark.parametrize("answer", [0, -1, -(10**8), 2**128])
-def test_mint__zero_negative_or_absurd_price__reverts(project, deployer, gov, funded, reserve,
-                                                       minter, exchange, answer, refresh):
+def test_mint__zero_negative_or_absurd_price__reverts(
+    project, deployer, gov, funded, reserve, minter, exchange, answer, refresh
+):
     token = project.MockERC20.deploy("Gold token", "GLD", 18, sender=deployer)
     feed = project.MockAggregator.deploy(8, sender=deployer)
     gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
@@ -97,8 +106,9 @@ def test_mint__zero_negative_or_absurd_price__reverts(project, deployer, gov, fu
         reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
 
 
-def test_mint__feed_timestamp_in_future__reverts(project, deployer, gov, funded, reserve, minter,
-                                                 exchange, refresh):
+def test_mint__feed_timestamp_in_future__reverts(
+    project, deployer, gov, funded, reserve, minter, exchange, refresh
+):
     token = project.MockERC20.deploy("Gas token", "GAS", 18, sender=deployer)
     feed = project.MockAggregator.deploy(8, sender=deployer)
     gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
@@ -109,8 +119,9 @@ def test_mint__feed_timestamp_in_future__reverts(project, deployer, gov, funded,
         reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
 
 
-def test_empty_asset__stale_feed__does_not_block(project, deployer, gov, funded, reserve, minter,
-                                                 exchange, refresh):
+def test_empty_asset__stale_feed__does_not_block(
+    project, deployer, gov, funded, reserve, minter, exchange, refresh
+):
     """An asset with no balance contributes nothing, so its feed is not read."""
     token = project.MockERC20.deploy("Copper token", "CU", 18, sender=deployer)
     feed = project.MockAggregator.deploy(8, sender=deployer)
@@ -121,8 +132,9 @@ def test_empty_asset__stale_feed__does_not_block(project, deployer, gov, funded,
 
 @pytest.mark.parametrize("asset_decimals", [6, 8, 18])
 @pytest.mark.parametrize("feed_decimals", [6, 8, 18])
-def test_valuation__asset_and_feed_decimals(project, deployer, gov, system, reserve, asset_decimals,
-                                            feed_decimals):
+def test_valuation__asset_and_feed_decimals(
+    project, deployer, gov, system, reserve, asset_decimals, feed_decimals
+):
     token = project.MockERC20.deploy("T", "T", asset_decimals, sender=deployer)
     feed = project.MockAggregator.deploy(feed_decimals, sender=deployer)
     gov(reserve, "setCollateral", token, feed, ONE_DAY, 250, 10_000)
@@ -152,8 +164,9 @@ def test_valuation__feed_decimals_read_at_every_valuation(project, deployer, gov
     assert reserve.assetStatus(token).haircutValueWad == 2 * WAD
 
 
-def test_concentration_cap__limits_one_assets_share(project, deployer, gov, funded, reserve, bond,
-                                                     bond_feed):
+def test_concentration_cap__limits_one_assets_share(
+    project, deployer, gov, funded, reserve, bond, bond_feed
+):
     """SB30 capped at 50% of the total counted value."""
     gold = project.MockERC20.deploy("Gold", "GLD", 18, sender=deployer)
     feed = project.MockAggregator.deploy(8, sender=deployer)
@@ -167,7 +180,7 @@ def test_concentration_cap__limits_one_assets_share(project, deployer, gov, fund
     assert reserve.collateralValue() == total - (bond_value - total * 5_000 // 10_000)
 
 
-# ------------------------------------------------------------------ instructions, allowance, participants
+# ------------------------------------------------ instructions, allowance, participants
 
 
 def test_mint__instruction_replay__reverts(funded, reserve, minter, exchange):
@@ -189,8 +202,12 @@ def test_mint__beyond_minter_allowance__reverts(funded, gov, reserve, minter, ex
     refresh()
     reserve.mint(exchange, 3 * WAD, ref("M-1"), sender=minter)
     assert reserve.minterAllowance(minter) == 2 * WAD
-    with ape.reverts(reserve.ReserveMinterAllowanceExceeded, minter=minter.address,
-                     amount=3 * WAD, allowance=2 * WAD):
+    with ape.reverts(
+        reserve.ReserveMinterAllowanceExceeded,
+        minter=minter.address,
+        amount=3 * WAD,
+        allowance=2 * WAD,
+    ):
         reserve.mint(exchange, 3 * WAD, ref("M-2"), sender=minter)
 
 
@@ -251,9 +268,12 @@ def test_redeem__dust_below_cash_unit_stays_with_holder(minted, reserve, coin, e
         reserve.redeem(123, ref("R-2"), sender=exchange)
 
 
-def test_redeem__cash_short__reverts_naming_what_is_available(minted, reserve, coin, cash, exchange):
-    with ape.reverts(reserve.ReserveInsufficientCash, required=500_000 * 10**6 + 10**6,
-                     available=500_000 * 10**6):
+def test_redeem__cash_short__reverts_naming_what_is_available(
+    minted, reserve, coin, cash, exchange
+):
+    with ape.reverts(
+        reserve.ReserveInsufficientCash, required=500_000 * 10**6 + 10**6, available=500_000 * 10**6
+    ):
         reserve.redeem(500_001 * WAD, ref("R-1"), sender=exchange)
     assert coin.balanceOf(exchange) == 500_000 * WAD  # nothing burned
 
@@ -290,25 +310,32 @@ def test_withdraw_collateral__stale_feed__reverts(minted, reserve, bond, reserve
 # ------------------------------------------------------------------ governance bounds
 
 
-@pytest.mark.parametrize("method,value,lo,hi", [
-    ("setMinCollateralRatio", wad("0.99"), WAD, 3 * WAD),
-    ("setMinCollateralRatio", 3 * WAD + 1, WAD, 3 * WAD),
-    ("setRedemptionFee", 101, 0, 100),
-])
+@pytest.mark.parametrize(
+    "method,value,lo,hi",
+    [
+        ("setMinCollateralRatio", wad("0.99"), WAD, 3 * WAD),
+        ("setMinCollateralRatio", 3 * WAD + 1, WAD, 3 * WAD),
+        ("setRedemptionFee", 101, 0, 100),
+    ],
+)
 def test_parameter_out_of_bounds__reverts(system, gov, reserve, method, value, lo, hi):
     with ape.reverts(reserve.ReserveParameterOutOfBounds, value=value, min=lo, max=hi):
         gov(reserve, method, value)
 
 
-@pytest.mark.parametrize("heartbeat,haircut,cap,name", [
-    (59, 0, 10_000, "heartbeat"),
-    (7 * ONE_DAY + 1, 0, 10_000, "heartbeat"),
-    (3_600, 9_001, 10_000, "haircutBps"),
-    (3_600, 0, 99, "concentrationCapBps"),
-    (3_600, 0, 10_001, "concentrationCapBps"),
-])
-def test_set_collateral__out_of_bounds__reverts(system, gov, reserve, bond, bond_feed, heartbeat,
-                                               haircut, cap, name):
+@pytest.mark.parametrize(
+    "heartbeat,haircut,cap,name",
+    [
+        (59, 0, 10_000, "heartbeat"),
+        (7 * ONE_DAY + 1, 0, 10_000, "heartbeat"),
+        (3_600, 9_001, 10_000, "haircutBps"),
+        (3_600, 0, 99, "concentrationCapBps"),
+        (3_600, 0, 10_001, "concentrationCapBps"),
+    ],
+)
+def test_set_collateral__out_of_bounds__reverts(
+    system, gov, reserve, bond, bond_feed, heartbeat, haircut, cap, name
+):
     with ape.reverts(reserve.ReserveParameterOutOfBounds):
         gov(reserve, "setCollateral", bond, bond_feed, heartbeat, haircut, cap)
 

@@ -32,11 +32,14 @@ def test_metadata(coin):
 # ------------------------------------------------------------------ supply only through the reserve
 
 
-@pytest.mark.parametrize("method,args", [
-    ("mint", lambda who: (who, 1)),
-    ("burnForRedemption", lambda who: (who, 1)),
-    ("burnFromTreasury", lambda who: (who, 1)),
-])
+@pytest.mark.parametrize(
+    "method,args",
+    [
+        ("mint", lambda who: (who, 1)),
+        ("burnForRedemption", lambda who: (who, 1)),
+        ("burnFromTreasury", lambda who: (who, 1)),
+    ],
+)
 def test_supply_functions__anyone_but_reserve__revert(system, coin, accounts, method, args):
     for who in accounts[:14]:  # every role holder, the governor included
         with ape.reverts(coin.StablecoinNotReserve, caller=who.address):
@@ -83,16 +86,18 @@ def test_frozen__cannot_approve_or_be_approved(frozen_alice, coin, bob):
         coin.approve(frozen_alice, 1, sender=bob)
 
 
-def test_frozen__cannot_be_spent_from_by_approved_spender(holders_funded, coin, compliance, alice,
-                                                          bob):
+def test_frozen__cannot_be_spent_from_by_approved_spender(
+    holders_funded, coin, compliance, alice, bob
+):
     coin.approve(bob, 2**256 - 1, sender=alice)  # infinite: skips the allowance update
     coin.freeze(alice, ref("AML-1"), sender=compliance)
     with ape.reverts(coin.StablecoinAccountFrozen, account=alice.address):
         coin.transferFrom(alice, bob, 1, sender=bob)
 
 
-def test_frozen_spender__cannot_spend_infinite_allowance(holders_funded, coin, compliance, alice,
-                                                         bob, mallory):
+def test_frozen_spender__cannot_spend_infinite_allowance(
+    holders_funded, coin, compliance, alice, bob, mallory
+):
     coin.approve(bob, 2**256 - 1, sender=alice)
     coin.freeze(bob, ref("AML-2"), sender=compliance)
     with ape.reverts(coin.StablecoinAccountFrozen, account=bob.address):
@@ -174,17 +179,25 @@ def _try_paths(coin, reserve, minter, exchange, alice, bob):
     return done
 
 
-@pytest.mark.parametrize("flag,blocked", [
-    (PAUSE_MINT, "mint"), (PAUSE_REDEEM, "redeem"), (PAUSE_TRANSFER, "transfer"),
-])
-def test_each_pause_blocks_its_path_and_only_its_path(holders_funded, coin, reserve, guardian,
-                                                      minter, exchange, alice, bob, flag, blocked):
+@pytest.mark.parametrize(
+    "flag,blocked",
+    [
+        (PAUSE_MINT, "mint"),
+        (PAUSE_REDEEM, "redeem"),
+        (PAUSE_TRANSFER, "transfer"),
+    ],
+)
+def test_each_pause_blocks_its_path_and_only_its_path(
+    holders_funded, coin, reserve, guardian, minter, exchange, alice, bob, flag, blocked
+):
     supply, bob_balance = coin.totalSupply(), coin.balanceOf(bob)
     receipt = coin.pause(flag, sender=guardian)
     assert receipt.events == [coin.Paused(flag, guardian)]
     done = _try_paths(coin, reserve, minter, exchange, alice, bob)
     assert done == {name: name != blocked for name in ("mint", "redeem", "transfer")}
-    expected_supply = supply + (WAD if blocked != "mint" else 0) - (WAD if blocked != "redeem" else 0)
+    expected_supply = (
+        supply + (WAD if blocked != "mint" else 0) - (WAD if blocked != "redeem" else 0)
+    )
     assert coin.totalSupply() == expected_supply
     assert coin.balanceOf(bob) == bob_balance + (0 if blocked == "transfer" else WAD)
 

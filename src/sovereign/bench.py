@@ -1,0 +1,185 @@
+"""Gas benchmarks (`make bench`): each operation is its own transaction on Anvil,
+measured beside a plain OpenZeppelin 5 ERC-20 compiled with the same settings."""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ape import accounts, chain, project
+from rich.console import Console
+from rich.table import Table
+
+from sovereign.deploy import CollateralSpec, RoleHolders, SystemConfig, deploy_system
+from sovereign.units import WAD, text_to_bytes32
+
+TRANSFER_FLOOR = 33_388  # 21,000 + calldata + 2 x (cold SLOAD + SSTORE) + Transfer log
+TARGET_TRANSFER_RATIO = 1.25
+
+
+@dataclass
+class Row:
+    operation: str
+    plain: int | None
+    ours: int
+    target_ratio: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.plain else self.ours / self.plain
+
+    @property
+    def ok(self) -> bool | None:
+        if self.target_ratio is None or self.ratio is None:
+            return None
+        return self.ratio <= self.target_ratio
+
+
+def _sign_permit(token, owner, spender, value, deadline):
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    typed = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Permit": [
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ],
+        },
+        "primaryType": "Permit",
+        "domain": {
+            "name": token.name(),
+            "version": "1",
+            "chainId": chain.chain_id,
+            "verifyingContract": token.address,
+        },
+        "message": {
+            "owner": owner.address,
+            "spender": spender.address,
+            "value": value,
+            "nonce": token.nonces(owner),
+            "deadline": deadline,
+        },
+    }
+    signed = Account.sign_message(encode_typed_data(full_message=typed), owner.private_key)
+    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+
+
+def _erc20_ops(token, alice, bob, carol) -> dict[str, int]:
+    """Gas of the ERC-20 operations; alice and bob already hold the token."""
+    out = {}
+    out["transfer (existing holder)"] = token.transfer(bob, WAD, sender=alice).gas_used
+    out["approve (0 -> x)"] = token.approve(carol, 10 * WAD, sender=alice).gas_used
+    out["transferFrom (finite allowance)"] = token.transferFrom(
+        alice, bob, WAD, sender=carol
+    ).gas_used
+    deadline = chain.pending_timestamp + 3_600
+    v, r, s = _sign_permit(token, bob, carol, 5 * WAD, deadline)
+    out["permit (nonce 0 -> 1)"] = token.permit(
+        bob, carol, 5 * WAD, deadline, v, r, s, sender=carol
+    ).gas_used
+    return out
+
+
+def run_core_bench() -> list[Row]:
+    test = accounts.test_accounts
+    deployer = test[0]
+    holders = RoleHolders(*test[1:10])
+    alice, bob, carol, exchange = test[10], test[11], test[12], test[13]
+
+    plain = project.PlainERC20.deploy(sender=deployer)
+    plain.transfer(alice, 1_000 * WAD, sender=deployer)
+    plain.transfer(bob, 1_000 * WAD, sender=deployer)
+    plain_ops = _erc20_ops(plain, alice, bob, carol)
+
+    bond = project.MockERC20.deploy("Bond", "BND", 18, sender=deployer)
+    system = deploy_system(
+        deployer,
+        holders,
+        SystemConfig(),
+        collateral=[CollateralSpec("BND", bond, heartbeat=86_400)],
+    )
+    system.feeds["BND"].report(10**8, sender=holders.oracle_reporter)
+    bond.mint(system.reserve, 10_000_000 * WAD, sender=deployer)
+    system.cash.mint(system.reserve, 1_000_000 * 10**6, sender=holders.central_bank)
+    for who in (exchange, alice, bob):
+        system.reserve.registerParticipant(who, text_to_bytes32("LIC"), sender=holders.registrar)
+    coin = system.stablecoin
+    reserve = system.reserve
+    reserve.mint(exchange, 100_000 * WAD, text_to_bytes32("SEED-1"), sender=holders.minter)
+    coin.transfer(alice, 1_000 * WAD, sender=exchange)
+    coin.transfer(bob, 1_000 * WAD, sender=exchange)
+    ours = _erc20_ops(coin, alice, bob, carol)
+
+    rows = [
+        Row(
+            op,
+            plain_ops[op],
+            ours[op],
+            TARGET_TRANSFER_RATIO if op.startswith("transfer (") else None,
+        )
+        for op in plain_ops
+    ]
+    mint_gas = reserve.mint(
+        exchange, 1_000 * WAD, text_to_bytes32("BENCH-MINT"), sender=holders.minter
+    ).gas_used
+    redeem_gas = reserve.redeem(
+        1_000 * WAD, text_to_bytes32("BENCH-REDEEM"), sender=exchange
+    ).gas_used
+    rows.append(Row("reserve mint (1 collateral asset)", None, mint_gas))
+    rows.append(Row("reserve redeem", None, redeem_gas))
+    return rows
+
+
+def report(rows: list[Row], name: str, console: Console | None = None) -> Path:
+    console = console or Console()
+    table = Table(title=f"Gas: {name} (each operation its own transaction, total gas)")
+    for col in ("operation", "plain OZ 5", "ours", "ratio", "target", "ok"):
+        table.add_column(col, justify="left" if col == "operation" else "right")
+    for row in rows:
+        table.add_row(
+            row.operation,
+            f"{row.plain:,}" if row.plain else "-",
+            f"{row.ours:,}",
+            f"{row.ratio:.3f}" if row.ratio else "-",
+            f"<= {row.target_ratio}" if row.target_ratio else "-",
+            {True: "yes", False: "NO", None: "-"}[row.ok],
+        )
+    console.print(table)
+    out = Path("reports") / f"gas-{name}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": platform.machine(),
+                "transfer_floor": TRANSFER_FLOOR,
+                "rows": [
+                    {
+                        "operation": r.operation,
+                        "plain_oz": r.plain,
+                        "ours": r.ours,
+                        "ratio": r.ratio,
+                        "target_ratio": r.target_ratio,
+                        "ok": r.ok,
+                    }
+                    for r in rows
+                ],
+            },
+            indent=2,
+        )
+    )
+    console.print(f"written: {out}")
+    return out
