@@ -10,7 +10,7 @@ ENV := . tools/env.sh &&
 APE_NET ?= ethereum:local:foundry
 PYTEST_ARGS ?=
 
-.PHONY: all setup prereqs test demo lint bench audit clean distclean
+.PHONY: all setup prereqs compile test demo lint bench audit clean distclean
 
 all: test
 
@@ -39,16 +39,23 @@ $(STAMPS)/solc: $(STAMPS)/node tools/solc/solc.js
 
 setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/solc
 
-test: setup
+# Compile once before anything runs, so that no two ape processes compile at
+# the same time; a stale contracts/.cache (left by an interrupted compile) would
+# hide sources from ape's 500-file source walk, so it goes first.
+compile: setup
+	@rm -rf contracts/.cache
+	$(ENV) ape compile
+
+test: compile
 	$(ENV) ape test $(PYTEST_ARGS)
 
-demo: setup
+demo: compile
 	$(ENV) ape run demo --network $(APE_NET)
 
 lint: setup
 	$(ENV) ruff check src scripts tests && ruff format --check src scripts tests
 
-bench: setup
+bench: compile
 	$(ENV) ape run bench --network $(APE_NET)
 
 clean:

@@ -11,7 +11,7 @@ from ape.logging import logger
 from rich.table import Table
 
 from sovereign.apefix import cache_test_account_derivation
-from sovereign.deploy import CASH, CollateralSpec, RoleHolders, SystemConfig, deploy_system
+from sovereign.deploy import CASH, CollateralSpec, SystemConfig, deploy_system, local_role_holders
 from sovereign.preflight import simulate
 from sovereign.rolematrix import read_role_matrix, render_role_matrix
 from sovereign.status import make_console, read_status, render_status
@@ -30,21 +30,10 @@ def main():
     cache_test_account_derivation()
     if chain.provider.network.name != "local":
         raise SystemExit("demo runs on the local network only (it uses Anvil's test accounts)")
-    test = accounts.test_accounts
-    deployer, governor, minter, burner, guardian = test[0], test[1], test[2], test[3], test[4]
-    compliance, reporter, reserve_manager, registrar, central_bank = test[5:10]
-    exchange, debt_office = test[10], test[11]
-    holders = RoleHolders(
-        governor,
-        minter,
-        burner,
-        guardian,
-        compliance,
-        reporter,
-        reserve_manager,
-        registrar,
-        central_bank,
-    )
+    deployer, holders, others = local_role_holders(accounts.test_accounts)
+    minter, reporter, registrar = holders.minter, holders.oracle_reporter, holders.registrar
+    central_bank = holders.central_bank
+    exchange, debt_office = others[0], holders.debt_office
     config = SystemConfig()
 
     step("Deploy: access manager, settlement cash, stablecoin, reserve, price feeds")

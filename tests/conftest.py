@@ -12,6 +12,7 @@ import pytest
 
 from sovereign.apefix import cache_test_account_derivation
 from sovereign.deploy import CollateralSpec, RoleHolders, SystemConfig, deploy_system
+from sovereign.units import text_to_bytes32
 
 cache_test_account_derivation()
 
@@ -72,25 +73,35 @@ def central_bank(accounts):
 
 
 @pytest.fixture(scope="session")
-def exchange(accounts):
-    """A licensed exchange (authorized participant)."""
+def debt_office(accounts):
     return accounts[10]
 
 
 @pytest.fixture(scope="session")
-def alice(accounts):
+def vault_manager(accounts):
     return accounts[11]
 
 
 @pytest.fixture(scope="session")
-def bob(accounts):
+def exchange(accounts):
+    """A licensed exchange (authorized participant)."""
     return accounts[12]
+
+
+@pytest.fixture(scope="session")
+def alice(accounts):
+    return accounts[13]
+
+
+@pytest.fixture(scope="session")
+def bob(accounts):
+    return accounts[14]
 
 
 @pytest.fixture(scope="session")
 def mallory(accounts):
     """Holds no role; tries everything."""
-    return accounts[13]
+    return accounts[15]
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +115,8 @@ def holders(
     reserve_manager,
     registrar,
     central_bank,
+    debt_office,
+    vault_manager,
 ):
     return RoleHolders(
         governor=governor,
@@ -115,6 +128,8 @@ def holders(
         reserve_manager=reserve_manager,
         registrar=registrar,
         central_bank=central_bank,
+        debt_office=debt_office,
+        vault_manager=vault_manager,
     )
 
 
@@ -130,8 +145,12 @@ def bond(project, deployer):
 
 
 @pytest.fixture(scope="session")
-def system(deployer, holders, config, bond, reporter):
-    """The deployed system, with the bond listed as collateral (2% haircut, 1-day heartbeat)."""
+def system(deployer, holders, config, bond, reporter, central_bank, registrar, exchange):
+    """The deployed system, funded, as every test starts from it:
+    - the bond listed as collateral (2% haircut, 1-day heartbeat), priced 1.00;
+    - the reserve holds 1,020,000 SB30 (counted 999,600) and 500,000 cash;
+    - the exchange is a licensed participant.
+    (Session-scoped: ape reverts each test to this state.)"""
     sys_ = deploy_system(
         deployer,
         holders,
@@ -139,6 +158,9 @@ def system(deployer, holders, config, bond, reporter):
         collateral=[CollateralSpec("SB30", bond, feed_decimals=FEED_DECIMALS, heartbeat=ONE_DAY)],
     )
     sys_.feeds["SB30"].report(10**FEED_DECIMALS, sender=reporter)  # 1 bond = 1.00 SHL
+    bond.mint(sys_.reserve, 1_020_000 * 10**18, sender=deployer)
+    sys_.cash.mint(sys_.reserve, 500_000 * 10**6, sender=central_bank)
+    sys_.reserve.registerParticipant(exchange, text_to_bytes32("LIC-1"), sender=registrar)
     return sys_
 
 
@@ -194,21 +216,9 @@ def refresh(system, reporter):
 # its session fixtures left, so a session fixture first used mid-run would leak
 # into every later test.
 @pytest.fixture
-def funded(system, bond, cash, central_bank, exchange, registrar, deployer):
-    """The reserve holds 1,020,000 SB30 (priced 1.00, 2% haircut: counted 999,600)
-    and 500,000 cash; the exchange is a licensed participant."""
+def minted(system, minter, exchange):
+    """`system`, plus 500,000 SSHL minted to the exchange."""
     from tests.utils import ref
 
-    bond.mint(system.reserve, 1_020_000 * 10**18, sender=deployer)
-    cash.mint(system.reserve, 500_000 * 10**6, sender=central_bank)
-    system.reserve.registerParticipant(exchange, ref("LIC-1"), sender=registrar)
+    system.reserve.mint(exchange, 500_000 * 10**18, ref("SETUP-MINT"), sender=minter)
     return system
-
-
-@pytest.fixture
-def minted(funded, minter, exchange):
-    """`funded`, plus 500,000 SSHL minted to the exchange."""
-    from tests.utils import ref
-
-    funded.reserve.mint(exchange, 500_000 * 10**18, ref("SETUP-MINT"), sender=minter)
-    return funded

@@ -24,4 +24,8 @@ library Roles {
     uint64 internal constant REGISTRAR = 8;
     /// @dev Issues and retires settlement cash (the CBDC stand-in).
     uint64 internal constant CENTRAL_BANK = 9;
+    /// @dev The debt-management office: creates T-bill series and runs their auctions.
+    uint64 internal constant DEBT_OFFICE = 10;
+    /// @dev Buys T-bills for the vault and redeems matured ones.
+    uint64 internal constant VAULT_MANAGER = 11;
 }

@@ -13,7 +13,7 @@ from ape import accounts, chain, project
 from rich.console import Console
 from rich.table import Table
 
-from sovereign.deploy import CollateralSpec, RoleHolders, SystemConfig, deploy_system
+from sovereign.deploy import CollateralSpec, SystemConfig, deploy_system, local_role_holders
 from sovereign.units import WAD, text_to_bytes32
 
 TRANSFER_FLOOR = 33_388  # 21,000 + calldata + 2 x (cold SLOAD + SSTORE) + Transfer log
@@ -94,10 +94,8 @@ def _erc20_ops(token, alice, bob, carol) -> dict[str, int]:
 
 
 def run_core_bench() -> list[Row]:
-    test = accounts.test_accounts
-    deployer = test[0]
-    holders = RoleHolders(*test[1:10])
-    alice, bob, carol, exchange = test[10], test[11], test[12], test[13]
+    deployer, holders, others = local_role_holders(accounts.test_accounts)
+    alice, bob, carol, exchange = others[:4]
 
     plain = project.PlainERC20.deploy(sender=deployer)
     plain.transfer(alice, 1_000 * WAD, sender=deployer)

@@ -2,7 +2,8 @@
 
 Order of events (every step is a transaction the manifest can record):
   1. the AccessManager, with the deployer as its temporary admin;
-  2. settlement cash (unless an existing token is given), stablecoin, reserve;
+  2. settlement cash (unless an existing token is given), stablecoin, reserve,
+     T-bill registry, T-bill vault and the feed that prices vault shares;
   3. the stablecoin's one-time wiring to the reserve;
   4. every function's role (``roles.FUNCTION_ROLES``), role labels, the guardian
      as canceller of scheduled governor operations;
@@ -62,6 +63,13 @@ class SystemConfig:
     admin_delay: int = 86_400
     feed_max_deviation_bps: int = 1_000
     minter_allowance: Decimal = Decimal("1000000000")
+    # T-bill vault: its shares count as reserve collateral with this haircut.
+    vault_name: str = "Sovereign T-Bill Fund"
+    vault_symbol: str = "STBF"
+    vault_share_haircut_bps: int = 100
+    vault_share_cap_bps: int = BPS
+    # Where T-bill auction proceeds go; the deployer when not given.
+    treasury: str | None = None
 
 
 @dataclass
@@ -77,6 +85,8 @@ class RoleHolders:
     reserve_manager: object
     registrar: object
     central_bank: object
+    debt_office: object
+    vault_manager: object
 
     def by_role(self) -> dict[Role, object]:
         return {
@@ -89,7 +99,16 @@ class RoleHolders:
             Role.RESERVE_MANAGER: self.reserve_manager,
             Role.REGISTRAR: self.registrar,
             Role.CENTRAL_BANK: self.central_bank,
+            Role.DEBT_OFFICE: self.debt_office,
+            Role.VAULT_MANAGER: self.vault_manager,
         }
+
+
+def local_role_holders(test_accounts) -> tuple[object, RoleHolders, list]:
+    """The local-chain layout: account 0 deploys, 1-11 hold the roles in
+    ``RoleHolders`` order, 12 and up are free (exchanges, investors)."""
+    test = list(test_accounts)
+    return test[0], RoleHolders(*test[1:12]), test[12:]
 
 
 @dataclass
@@ -100,6 +119,9 @@ class System:
     reserve: object
     config: SystemConfig
     holders: RoleHolders
+    registry: object = None
+    vault: object = None
+    vault_feed: object = None
     feeds: dict[str, object] = field(default_factory=dict)
     receipts: list = field(default_factory=list)
 
@@ -109,7 +131,11 @@ class System:
             "SettlementCash": self.cash,
             "SovereignStablecoin": self.stablecoin,
             "Reserve": self.reserve,
+            "TBillRegistry": self.registry,
+            "TBillVault": self.vault,
+            "VaultNavFeed": self.vault_feed,
         }
+        named = {k: v for k, v in named.items() if v is not None}
         named.update({f"feed:{k}": v for k, v in self.feeds.items()})
         return named
 
@@ -204,10 +230,57 @@ def deploy_system(
     # The guardian may cancel any scheduled governor operation before it runs.
     record(manager.setRoleGuardian(int(Role.GOVERNOR), int(Role.GUARDIAN), sender=deployer))
 
-    system = System(manager, cash, stablecoin, reserve, config, holders, receipts=receipts)
+    registry = project.TBillRegistry.deploy(
+        manager.address, cash.address, config.treasury or deployer.address, sender=deployer
+    )
+    record(_creation_receipt(registry), "TBillRegistry")
+    vault = project.TBillVault.deploy(
+        manager.address,
+        cash.address,
+        registry.address,
+        stablecoin.address,
+        config.vault_name,
+        config.vault_symbol,
+        sender=deployer,
+    )
+    record(_creation_receipt(vault), "TBillVault")
+    vault_feed = project.VaultNavFeed.deploy(vault.address, sender=deployer)
+    record(_creation_receipt(vault_feed), "VaultNavFeed")
+    wire_functions(manager, registry, "TBillRegistry", deployer, record)
+    wire_functions(manager, vault, "TBillVault", deployer, record)
 
-    # Initial parameters, set by the deployer as a temporary, undelayed governor.
-    record(manager.grantRole(int(Role.GOVERNOR), deployer.address, 0, sender=deployer))
+    system = System(
+        manager,
+        cash,
+        stablecoin,
+        reserve,
+        config,
+        holders,
+        registry=registry,
+        vault=vault,
+        vault_feed=vault_feed,
+        receipts=receipts,
+    )
+
+    # Initial parameters, set by the deployer holding the governor and compliance
+    # roles briefly and without delay; it renounces both before handing over.
+    setup_roles = (Role.GOVERNOR, Role.COMPLIANCE)
+    for role in setup_roles:
+        record(manager.grantRole(int(role), deployer.address, 0, sender=deployer))
+    # The reserve holds vault shares as collateral, so it must pass the vault's KYC.
+    record(
+        vault.setAllowlisted(reserve.address, True, b"RESERVE".ljust(32, b"\0"), sender=deployer)
+    )
+    record(
+        reserve.setCollateral(
+            vault.address,
+            vault_feed.address,
+            3_600,
+            config.vault_share_haircut_bps,
+            config.vault_share_cap_bps,
+            sender=deployer,
+        )
+    )
     for spec in collateral:
         feed = spec.feed or deploy_feed(
             manager,
@@ -236,7 +309,8 @@ def deploy_system(
             _address(holders.minter), wad(config.minter_allowance), sender=deployer
         )
     )
-    record(manager.renounceRole(int(Role.GOVERNOR), deployer.address, sender=deployer))
+    for role in setup_roles:
+        record(manager.renounceRole(int(role), deployer.address, sender=deployer))
 
     for role, holder in holders.by_role().items():
         if role is Role.CENTRAL_BANK and cash_address is not None:

@@ -21,6 +21,8 @@ class Role(IntEnum):
     RESERVE_MANAGER = 7
     REGISTRAR = 8
     CENTRAL_BANK = 9
+    DEBT_OFFICE = 10
+    VAULT_MANAGER = 11
     PUBLIC = 2**64 - 1
 
     @property
@@ -62,6 +64,20 @@ FUNCTION_ROLES: dict[str, dict[str, Role]] = {
         "setMinterAllowance": Role.GOVERNOR,
         "registerParticipant": Role.REGISTRAR,
         "removeParticipant": Role.REGISTRAR,
+    },
+    "TBillRegistry": {
+        "createSeries": Role.DEBT_OFFICE,
+        "openAuction": Role.DEBT_OFFICE,
+        "closeAuction": Role.DEBT_OFFICE,
+    },
+    "TBillVault": {
+        "buy": Role.VAULT_MANAGER,
+        "redeemMatured": Role.VAULT_MANAGER,
+        "setMarkdown": Role.ORACLE_REPORTER,
+        "setAllowlisted": Role.COMPLIANCE,
+        "setDepositCap": Role.GOVERNOR,
+        "pause": Role.GUARDIAN,
+        "unpause": Role.GOVERNOR,
     },
 }
 

@@ -30,6 +30,8 @@ def _targets(system):
         "SovereignStablecoin": system.stablecoin,
         "ReportedPriceFeed": system.feeds["SB30"],
         "Reserve": system.reserve,
+        "TBillRegistry": system.registry,
+        "TBillVault": system.vault,
     }
 
 

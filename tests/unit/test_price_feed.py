@@ -66,6 +66,6 @@ def test_set_max_deviation__bounded(system, gov, feed):
 
 
 def test_decimals_above_18__refused(project, accounts, system):
-    deployer = accounts[16]  # see test_settlement_cash: a deployer used nowhere else
+    deployer = accounts[19]  # see test_settlement_cash: a deployer used nowhere else
     with ape.reverts(project.ReportedPriceFeed.FeedInvalidDecimals, decimals=19):
         project.ReportedPriceFeed.deploy(system.manager, 19, "x", 1_000, sender=deployer)

@@ -58,7 +58,7 @@ def test_ratio_error__human_sentence():
     )
 
 
-def test_simulate__decodes_the_revert_and_sends_nothing(funded, reserve, coin, minter, exchange):
+def test_simulate__decodes_the_revert_and_sends_nothing(system, reserve, coin, minter, exchange):
     nonce = minter.nonce
     revert = simulate(reserve, "mint", exchange, 2_000_000 * WAD, ref("SIM-1"), sender=minter)
     assert revert.name == "ReserveCollateralRatioTooLow"

@@ -39,7 +39,7 @@ def test_decimals_are_configurable_and_bounded(project, accounts, system):
     # A deployer used nowhere else: ape caches contract types by address, and an
     # address reused across snapshot reverts would decode the revert with the
     # wrong ABI.
-    deployer = accounts[15]
+    deployer = accounts[18]
     six = project.SettlementCash.deploy("C", "C", 6, system.manager, sender=deployer)
     assert six.decimals() == 6
     with ape.reverts(project.SettlementCash.SettlementCashInvalidDecimals, decimals=19):

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {TBillSeries} from "./TBillSeries.sol";
+
+/// @title TBillRegistry
+/// @notice Creates T-bill series and runs their auctions for the debt-management
+/// office; the public list of every series this government issued.
+/// @dev Series trust only this registry, so the AccessManager needs wiring for the
+/// registry alone, however many series are created.
+contract TBillRegistry is AccessManaged {
+    /// @dev A series with this code exists.
+    error RegistryDuplicateCode(string code);
+    /// @dev Not a series of this registry.
+    error RegistryUnknownSeries(address series);
+    /// @dev Maturity must be after issue and in the future.
+    error RegistryInvalidDates(uint256 issueDate, uint256 maturity, uint256 nowTs);
+
+    /// @notice A series was created.
+    event SeriesCreated(address indexed series, string code, uint256 faceValue, uint256 issueDate, uint256 maturity);
+
+    /// @notice The settlement cash all series are paid in.
+    IERC20 public immutable cash;
+    /// @notice Where auction proceeds go.
+    address public immutable treasury;
+    /// @notice Whether `series` was created here.
+    mapping(address series => bool) public isSeries;
+    /// @notice The series by code.
+    mapping(string code => address) public seriesByCode;
+    address[] private _series;
+
+    constructor(address authority, IERC20 cash_, address treasury_) AccessManaged(authority) {
+        cash = cash_;
+        treasury = treasury_;
+    }
+
+    /// @notice Create a series with immutable terms.
+    /// @dev Caller: the debt-office role. Emits {SeriesCreated} (and the series' {SeriesTerms}).
+    function createSeries(
+        string calldata code,
+        uint8 decimals_,
+        uint256 faceValue,
+        uint256 issueDate,
+        uint256 maturity
+    ) external restricted returns (TBillSeries series) {
+        if (seriesByCode[code] != address(0)) revert RegistryDuplicateCode(code);
+        if (maturity <= issueDate || maturity <= block.timestamp) {
+            revert RegistryInvalidDates(issueDate, maturity, block.timestamp);
+        }
+        series = new TBillSeries(
+            code, string.concat("Treasury bill ", code), decimals_, faceValue, issueDate, maturity, cash, treasury
+        );
+        isSeries[address(series)] = true;
+        seriesByCode[code] = address(series);
+        _series.push(address(series));
+        emit SeriesCreated(address(series), code, faceValue, issueDate, maturity);
+    }
+
+    /// @notice Open or re-price `series`' auction. @dev Caller: the debt-office role.
+    function openAuction(TBillSeries series, uint256 price, uint256 amount) external restricted {
+        _known(series).openAuction(price, amount);
+    }
+
+    /// @notice Close `series`' auction. @dev Caller: the debt-office role.
+    function closeAuction(TBillSeries series) external restricted {
+        _known(series).closeAuction();
+    }
+
+    /// @notice Every series created, oldest first.
+    function allSeries() external view returns (address[] memory) {
+        return _series;
+    }
+
+    function _known(TBillSeries series) private view returns (TBillSeries) {
+        if (!isSeries[address(series)]) revert RegistryUnknownSeries(address(series));
+        return series;
+    }
+}

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {TBillSeries} from "./TBillSeries.sol";
+import {TBillRegistry} from "./TBillRegistry.sol";
+
+/// @notice The AML freeze list the vault obeys (the stablecoin's).
+interface IFreezeList {
+    function frozen(address account) external view returns (bool);
+}
+
+/// @title TBillVault
+/// @notice A permissioned ERC-4626 vault over settlement cash that holds a ladder
+/// of T-bill series, valued on-chain: each lot accretes linearly from its purchase
+/// price to face at maturity, so anyone can reproduce the NAV from public data.
+/// @dev NAV (totalAssets), in cash units, rounded down:
+///     idleCash
+///   + floor( sum over accruing lots of (cost'·1e18 + rate'·(now − purchasedAt)) / 1e18 )
+///   + sum over matured lots of series.redemptionValue-like value (face if the
+///     series' pool repays every token and it is not in default, else a pro-rata
+///     share of its pool)
+/// where rate = floor((face − cost)·1e18 / (maturity − purchasedAt)) and the primes
+/// apply the lot's markdown: x' = floor(x · (10000 − markdownBps) / 10000).
+/// The accruing sum is kept as two aggregates (base + rate·now), so a deposit reads
+/// three slots however many bills are held; lots move to the matured set when
+/// their maturity passes (in views on the fly, in transactions for good).
+///
+/// Idle cash is accounted internally, not read from `balanceOf`: a donation
+/// changes nothing, which (with OpenZeppelin's virtual shares, offset 6) defeats
+/// the first-depositor inflation attack. A cash token that delivers less than
+/// asked (fee on transfer) is refused.
+///
+/// CAUTION: a bill valued at face after maturity assumes its pool; when the pool
+/// falls short the lot is valued pro rata at once, before anyone marks a default.
+contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    // ================================================================ errors
+
+    /// @dev `account` is not on the KYC allowlist.
+    error VaultNotAllowlisted(address account);
+    /// @dev `account` is frozen on the AML freeze list.
+    error VaultAccountFrozen(address account);
+    /// @dev The operation is paused (`flag`: 1 deposits, 2 withdrawals).
+    error VaultPaused(uint8 flag);
+    /// @dev Idle cash `available` is short of `requested`; the next bill matures at `nextMaturity` (0: none).
+    error VaultInsufficientIdleCash(uint256 requested, uint256 available, uint256 nextMaturity);
+    /// @dev `series` is not a series of the registry.
+    error VaultUnknownSeries(address series);
+    /// @dev Buying would pay `cost` for `face`: a premium (or zero discount) purchase.
+    error VaultNotADiscount(uint256 cost, uint256 face);
+    /// @dev The bill matures too soon (`maturity`) to be bought at `nowTs`.
+    error VaultMaturityTooClose(uint256 maturity, uint256 nowTs);
+    /// @dev The vault holds `max` lots already.
+    error VaultTooManyLots(uint256 max);
+    /// @dev The cash token delivered `received` instead of `expected`.
+    error VaultCashDeliveryMismatch(uint256 expected, uint256 received);
+    /// @dev A markdown above `max` basis points.
+    error VaultMarkdownOutOfBounds(uint256 markdownBps, uint256 max);
+    /// @dev No matured lot at `index`.
+    error VaultNoMaturedLot(uint256 index);
+    /// @dev Invalid pause flags.
+    error VaultInvalidPauseFlags(uint8 flags);
+
+    // ================================================================ events
+
+    /// @notice The vault bought `amount` of `series` for `cost` cash (face `face`).
+    event BillBought(address indexed series, uint256 amount, uint256 cost, uint256 face, uint256 maturity);
+    /// @notice A lot of `series` matured and left the accruing set.
+    event LotMatured(address indexed series, uint256 amount, uint256 face);
+    /// @notice The vault redeemed `amount` of matured `series` for `payout` cash.
+    event BillRedeemed(address indexed series, uint256 amount, uint256 payout);
+    /// @notice `series` was marked down by `markdownBps` below its accreted value.
+    event MarkdownSet(address indexed series, uint256 markdownBps);
+    /// @notice `account` was added to (true) or removed from (false) the KYC allowlist.
+    event AllowlistSet(address indexed account, bool allowed, bytes32 indexed kycRef);
+    /// @notice The deposit cap changed.
+    event DepositCapSet(uint256 cap);
+    /// @notice The pauses in `flags` were switched on by `by`.
+    event Paused(uint8 flags, address indexed by);
+    /// @notice The pauses in `flags` were switched off by `by`.
+    event Unpaused(uint8 flags, address indexed by);
+
+    // ================================================================ constants
+
+    uint256 private constant WAD = 1e18;
+    uint256 private constant BPS = 10_000;
+    /// @dev Blocks deposits and mints.
+    uint8 public constant PAUSE_DEPOSIT = 1;
+    /// @dev Blocks withdrawals and redemptions.
+    uint8 public constant PAUSE_WITHDRAW = 2;
+    /// @dev Bounds every valuation loop (and the `make bench` ladder of 50).
+    uint256 public constant MAX_LOTS = 64;
+    /// @dev A reporter may mark a bill down by at most half; a deeper loss is a default.
+    uint256 public constant MAX_MARKDOWN_BPS = 5_000;
+    /// @dev A bill bought less than a day before maturity is cash in all but name.
+    uint256 public constant MIN_TIME_TO_MATURITY = 1 days;
+
+    // ================================================================ storage
+
+    struct Lot {
+        TBillSeries series;
+        uint40 maturity; // [unix seconds]
+        uint40 purchasedAt; // [unix seconds]
+        uint16 markdownBps; // [bps] below accreted value
+        uint128 amount; // [series token units]
+        uint128 face; // [cash] amount × faceValue, rounded down
+        uint128 cost; // [cash] what the vault paid
+        uint256 rateWad; // [cash·wad per second] (face − cost)·1e18 / (maturity − purchasedAt)
+    }
+
+    /// @notice The series registry (only its series may be bought).
+    TBillRegistry public immutable registry;
+    /// @notice The AML freeze list (the stablecoin's), shared with the stablecoin.
+    IFreezeList public immutable freezeList;
+
+    // One slot: everything a deposit reads besides the two accrual aggregates.
+    /// @notice Cash held idle by the vault [cash units].
+    uint128 public idleCash;
+    uint32 private _head; // _accruing[_head..] are the accruing lots, by maturity
+    uint40 private _nextMaturity; // maturity of _accruing[_head], or type(uint40).max
+    /// @notice Active pauses (PAUSE_DEPOSIT | PAUSE_WITHDRAW).
+    uint8 public pausedFlags;
+
+    int256 private _accrualBase; // sum of cost'·1e18 − rate'·purchasedAt [cash·wad]
+    uint256 private _accrualRate; // sum of rate' [cash·wad per second]
+    Lot[] private _accruing;
+    Lot[] private _matured;
+
+    /// @notice Whether `account` passed KYC and may deposit, receive or hold shares.
+    mapping(address account => bool) public isAllowlisted;
+    /// @notice The markdown per series [bps], applied to every lot of it.
+    mapping(address series => uint16) public markdownBps;
+    /// @notice The most cash the vault accepts in total [cash units].
+    uint256 public depositCap = type(uint256).max;
+
+    constructor(
+        address authority,
+        IERC20 cash,
+        TBillRegistry registry_,
+        IFreezeList freezeList_,
+        string memory name_,
+        string memory symbol_
+    ) ERC4626(cash) ERC20(name_, symbol_) AccessManaged(authority) {
+        registry = registry_;
+        freezeList = freezeList_;
+        _nextMaturity = type(uint40).max;
+    }
+
+    // ================================================================ NAV
+
+    /// @notice The NAV in cash units (see the contract doc), rounded down.
+    function totalAssets() public view override returns (uint256) {
+        uint256 nav = idleCash;
+        if (block.timestamp < _nextMaturity) {
+            // Common path: no lot has matured since the last transaction.
+            nav += _accruedValue(_accrualBase, _accrualRate);
+        } else {
+            (int256 base, uint256 rate, uint256 newlyMatured) = _pendingMaturities();
+            nav += _accruedValue(base, rate) + newlyMatured;
+        }
+        for (uint256 i; i < _matured.length; ++i) {
+            nav += _maturedValue(_matured[i]);
+        }
+        return nav;
+    }
+
+    /// @notice The maturity of the next accruing bill, or 0 when none is held.
+    function nextMaturity() public view returns (uint256) {
+        for (uint256 j = _head; j < _accruing.length; ++j) {
+            if (_accruing[j].maturity > block.timestamp) return _accruing[j].maturity;
+        }
+        return 0;
+    }
+
+    /// @notice Every lot still accruing (including ones whose maturity passed since the last transaction).
+    function accruingLots() external view returns (Lot[] memory lots) {
+        lots = new Lot[](_accruing.length - _head);
+        for (uint256 j = _head; j < _accruing.length; ++j) {
+            lots[j - _head] = _accruing[j];
+        }
+    }
+
+    /// @notice Every matured lot not yet redeemed (as of the last transaction).
+    function maturedLots() external view returns (Lot[] memory) {
+        return _matured;
+    }
+
+    /// @notice The value of one lot now, as counted in the NAV.
+    function lotValue(Lot memory lot) public view returns (uint256) {
+        if (block.timestamp >= lot.maturity) return _maturedValue(lot);
+        (uint256 c, uint256 r) = _marked(lot);
+        return (c * WAD + r * (block.timestamp - lot.purchasedAt)) / WAD;
+    }
+
+    // ================================================================ manager
+
+    /// @notice Buy `amount` of `series` at its open auction, paying at most `maxPrice` per whole token.
+    /// @dev Caller: the vault-manager role. Pays from idle cash. Emits {BillBought}.
+    function buy(TBillSeries series, uint256 amount, uint256 maxPrice) external restricted nonReentrant {
+        if (!registry.isSeries(address(series))) revert VaultUnknownSeries(address(series));
+        _sync();
+        uint256 maturity = series.maturity();
+        if (maturity < block.timestamp + MIN_TIME_TO_MATURITY) {
+            revert VaultMaturityTooClose(maturity, block.timestamp);
+        }
+        if (_accruing.length - _head + _matured.length >= MAX_LOTS) revert VaultTooManyLots(MAX_LOTS);
+        uint256 cost = series.quote(amount);
+        if (cost > idleCash) revert VaultInsufficientIdleCash(cost, idleCash, nextMaturity());
+        uint256 face = Math.mulDiv(amount, series.faceValue(), 10 ** series.decimals());
+        if (cost >= face) revert VaultNotADiscount(cost, face);
+
+        IERC20 cash = IERC20(asset());
+        uint256 cashBefore = cash.balanceOf(address(this));
+        uint256 billsBefore = series.balanceOf(address(this));
+        cash.forceApprove(address(series), cost);
+        uint256 paid = series.buy(amount, maxPrice);
+        // Trust nothing the series says: check what actually moved.
+        if (cashBefore - cash.balanceOf(address(this)) != cost || paid != cost) {
+            revert VaultCashDeliveryMismatch(cost, cashBefore - cash.balanceOf(address(this)));
+        }
+        if (series.balanceOf(address(this)) - billsBefore != amount) {
+            revert VaultCashDeliveryMismatch(amount, series.balanceOf(address(this)) - billsBefore);
+        }
+        idleCash -= uint128(cost);
+
+        Lot memory lot = Lot({
+            series: series,
+            maturity: uint40(maturity),
+            purchasedAt: uint40(block.timestamp),
+            markdownBps: markdownBps[address(series)],
+            amount: uint128(amount),
+            face: uint128(face),
+            cost: uint128(cost),
+            rateWad: Math.mulDiv(face - cost, WAD, maturity - block.timestamp)
+        });
+        _insertAccruing(lot);
+        emit BillBought(address(series), amount, cost, face, maturity);
+    }
+
+    /// @notice Redeem the matured lot at `index` of {maturedLots} at its series.
+    /// @dev Caller: the vault-manager role. Pays face, or pro rata after a default;
+    /// reverts with the series' {TBillSeries-TBillRepaymentShort} when its pool is
+    /// short and no default was marked. Emits {BillRedeemed}.
+    function redeemMatured(uint256 index) external restricted nonReentrant {
+        _sync();
+        if (index >= _matured.length) revert VaultNoMaturedLot(index);
+        Lot memory lot = _matured[index];
+        _matured[index] = _matured[_matured.length - 1];
+        _matured.pop();
+        IERC20 cash = IERC20(asset());
+        uint256 before = cash.balanceOf(address(this));
+        lot.series.redeem(lot.amount);
+        uint256 payout = cash.balanceOf(address(this)) - before;
+        idleCash += uint128(payout);
+        emit BillRedeemed(address(lot.series), lot.amount, payout);
+    }
+
+    // ================================================================ reporter, compliance, governance
+
+    /// @notice Mark every lot of `series` down by `bps` below its accreted value (0 clears it).
+    /// @dev Caller: the oracle-reporter role. A haircut, never a mark-up: at most
+    /// MAX_MARKDOWN_BPS. Emits {MarkdownSet}.
+    function setMarkdown(TBillSeries series, uint16 bps) external restricted {
+        if (bps > MAX_MARKDOWN_BPS) revert VaultMarkdownOutOfBounds(bps, MAX_MARKDOWN_BPS);
+        _sync();
+        markdownBps[address(series)] = bps;
+        for (uint256 j = _head; j < _accruing.length; ++j) {
+            Lot storage lot = _accruing[j];
+            if (lot.series != series) continue;
+            _removeAccrual(lot);
+            lot.markdownBps = bps;
+            _addAccrual(lot);
+        }
+        emit MarkdownSet(address(series), bps);
+    }
+
+    /// @notice Add or remove `account` on the KYC allowlist, citing `kycRef`.
+    /// @dev Caller: the compliance role. Emits {AllowlistSet}.
+    function setAllowlisted(address account, bool allowed, bytes32 kycRef) external restricted {
+        isAllowlisted[account] = allowed;
+        emit AllowlistSet(account, allowed, kycRef);
+    }
+
+    /// @notice Set the deposit cap [cash units]. @dev Caller: the governor role. Emits {DepositCapSet}.
+    function setDepositCap(uint256 cap) external restricted {
+        depositCap = cap;
+        emit DepositCapSet(cap);
+    }
+
+    /// @notice Switch on pauses. @dev Caller: the guardian role. Emits {Paused}.
+    function pause(uint8 flags) external restricted {
+        _checkFlags(flags);
+        pausedFlags |= flags;
+        emit Paused(flags, msg.sender);
+    }
+
+    /// @notice Switch off pauses. @dev Caller: the governor role. Emits {Unpaused}.
+    function unpause(uint8 flags) external restricted {
+        _checkFlags(flags);
+        pausedFlags &= ~flags;
+        emit Unpaused(flags, msg.sender);
+    }
+
+    /// @notice Move lots whose maturity passed into the matured set (anyone; also done by every transaction).
+    function sync() external nonReentrant {
+        _sync();
+    }
+
+    // ================================================================ ERC-4626 limits
+
+    /// @inheritdoc ERC4626
+    /// @dev Zero while deposits are paused or `receiver` is not allowlisted or is frozen.
+    function maxDeposit(address receiver) public view override returns (uint256) {
+        if (pausedFlags & PAUSE_DEPOSIT != 0 || !_canHold(receiver)) return 0;
+        if (depositCap == type(uint256).max) return type(uint256).max; // no cap: skip the NAV
+        uint256 nav = totalAssets();
+        return depositCap > nav ? depositCap - nav : 0;
+    }
+
+    /// @inheritdoc ERC4626
+    function maxMint(address receiver) public view override returns (uint256) {
+        uint256 assets = maxDeposit(receiver);
+        if (assets == type(uint256).max) return type(uint256).max;
+        return _convertToShares(assets, Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Limited by idle cash: bills are not sold before maturity.
+    function maxWithdraw(address owner) public view override returns (uint256) {
+        if (pausedFlags & PAUSE_WITHDRAW != 0 || freezeList.frozen(owner)) return 0;
+        return Math.min(super.maxWithdraw(owner), idleCash);
+    }
+
+    /// @inheritdoc ERC4626
+    function maxRedeem(address owner) public view override returns (uint256) {
+        if (pausedFlags & PAUSE_WITHDRAW != 0 || freezeList.frozen(owner)) return 0;
+        return Math.min(balanceOf(owner), _convertToShares(idleCash, Math.Rounding.Floor));
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Says why before OpenZeppelin's generic limit error: pause, allowlist, freeze.
+    function deposit(uint256 assets, address receiver) public override returns (uint256) {
+        _checkDepositPath(receiver);
+        return super.deposit(assets, receiver);
+    }
+
+    /// @inheritdoc ERC4626
+    function mint(uint256 shares, address receiver) public override returns (uint256) {
+        _checkDepositPath(receiver);
+        return super.mint(shares, receiver);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Names idle cash and the next maturity when idle cash is short.
+    function withdraw(uint256 assets, address receiver, address owner) public override returns (uint256) {
+        _checkWithdrawPath(assets, owner);
+        return super.withdraw(assets, receiver, owner);
+    }
+
+    /// @inheritdoc ERC4626
+    function redeem(uint256 shares, address receiver, address owner) public override returns (uint256) {
+        _checkWithdrawPath(previewRedeem(shares), owner);
+        return super.redeem(shares, receiver, owner);
+    }
+
+    // ================================================================ ERC-4626 / ERC-20 hooks
+
+    /// @dev Virtual shares and assets (OpenZeppelin): with internal idle accounting
+    /// this makes a first-depositor donation attack cost the attacker, not the victim.
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return 6;
+    }
+
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        _requireCanHold(caller);
+        _sync();
+        IERC20 cash = IERC20(asset());
+        uint256 before = cash.balanceOf(address(this));
+        super._deposit(caller, receiver, assets, shares); // pulls cash, mints (receiver checked in _update)
+        uint256 received = cash.balanceOf(address(this)) - before;
+        if (received != assets) revert VaultCashDeliveryMismatch(assets, received);
+        idleCash += uint128(assets);
+    }
+
+    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
+        internal
+        override
+    {
+        if (freezeList.frozen(caller)) revert VaultAccountFrozen(caller);
+        if (freezeList.frozen(receiver)) revert VaultAccountFrozen(receiver);
+        _sync();
+        idleCash -= uint128(assets); // reverts (checked maths) when idle cash is short
+        super._withdraw(caller, receiver, owner, assets, shares); // burns (owner checked in _update)
+    }
+
+    /// @dev Shares may only be held by allowlisted, unfrozen accounts; frozen ones cannot move them.
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0) && freezeList.frozen(from)) revert VaultAccountFrozen(from);
+        if (to != address(0)) _requireCanHold(to);
+        super._update(from, to, value);
+    }
+
+    // ================================================================ internals
+
+    function _checkDepositPath(address receiver) private view {
+        if (pausedFlags & PAUSE_DEPOSIT != 0) revert VaultPaused(PAUSE_DEPOSIT);
+        _requireCanHold(receiver);
+    }
+
+    function _checkWithdrawPath(uint256 assets, address owner) private view {
+        if (pausedFlags & PAUSE_WITHDRAW != 0) revert VaultPaused(PAUSE_WITHDRAW);
+        if (freezeList.frozen(owner)) revert VaultAccountFrozen(owner);
+        if (assets > idleCash && assets <= super.maxWithdraw(owner)) {
+            revert VaultInsufficientIdleCash(assets, idleCash, nextMaturity());
+        }
+    }
+
+    function _canHold(address account) private view returns (bool) {
+        return isAllowlisted[account] && !freezeList.frozen(account);
+    }
+
+    function _requireCanHold(address account) private view {
+        if (!isAllowlisted[account]) revert VaultNotAllowlisted(account);
+        if (freezeList.frozen(account)) revert VaultAccountFrozen(account);
+    }
+
+    /// @dev The lot's cost and rate after its markdown, rounded down.
+    function _marked(Lot memory lot) private pure returns (uint256 cost, uint256 rate) {
+        uint256 keep = BPS - lot.markdownBps;
+        return (Math.mulDiv(lot.cost, keep, BPS), Math.mulDiv(lot.rateWad, keep, BPS));
+    }
+
+    function _accruedValue(int256 base, uint256 rate) private view returns (uint256) {
+        // base + rate·now is the sum of non-negative lot contributions, so it is >= 0.
+        return uint256(base + int256(rate * block.timestamp)) / WAD;
+    }
+
+    /// @dev A matured lot's value: face when its series repays every token and is not
+    /// in default; otherwise its pro-rata share of the series' pool (rounded down).
+    function _maturedValue(Lot memory lot) private view returns (uint256) {
+        TBillSeries series = lot.series;
+        if (!series.defaulted() && series.fullyFunded()) return lot.face;
+        uint256 supply = series.totalSupply();
+        return supply == 0 ? 0 : Math.mulDiv(lot.amount, series.pool(), supply);
+    }
+
+    /// @dev What {_sync} would do, without writing: aggregates without the newly
+    /// matured lots, and those lots' matured value.
+    function _pendingMaturities() private view returns (int256 base, uint256 rate, uint256 maturedValue) {
+        base = _accrualBase;
+        rate = _accrualRate;
+        for (uint256 j = _head; j < _accruing.length && _accruing[j].maturity <= block.timestamp; ++j) {
+            Lot memory lot = _accruing[j];
+            (uint256 c, uint256 r) = _marked(lot);
+            base -= int256(c * WAD) - int256(r * lot.purchasedAt);
+            rate -= r;
+            maturedValue += _maturedValue(lot);
+        }
+    }
+
+    function _sync() private {
+        if (block.timestamp < _nextMaturity) return;
+        uint256 j = _head;
+        uint256 n = _accruing.length;
+        for (; j < n && _accruing[j].maturity <= block.timestamp; ++j) {
+            Lot memory lot = _accruing[j];
+            _removeAccrual(lot);
+            _matured.push(lot);
+            delete _accruing[j];
+            emit LotMatured(address(lot.series), lot.amount, lot.face);
+        }
+        // The array only grows (bounded by the lots ever bought); entries before
+        // _head are deleted and never read again.
+        _head = uint32(j);
+        _nextMaturity = j == n ? type(uint40).max : _accruing[j].maturity;
+    }
+
+    /// @dev Insert keeping _accruing[_head..] sorted by maturity (a manager operation: the shift is bounded by MAX_LOTS).
+    function _insertAccruing(Lot memory lot) private {
+        _accruing.push(lot);
+        uint256 i = _accruing.length - 1;
+        while (i > _head && _accruing[i - 1].maturity > lot.maturity) {
+            _accruing[i] = _accruing[i - 1];
+            --i;
+        }
+        _accruing[i] = lot;
+        _addAccrual(lot);
+        _nextMaturity = _accruing[_head].maturity;
+    }
+
+    function _addAccrual(Lot memory lot) private {
+        (uint256 c, uint256 r) = _marked(lot);
+        _accrualBase += int256(c * WAD) - int256(r * lot.purchasedAt);
+        _accrualRate += r;
+    }
+
+    function _removeAccrual(Lot memory lot) private {
+        (uint256 c, uint256 r) = _marked(lot);
+        _accrualBase -= int256(c * WAD) - int256(r * lot.purchasedAt);
+        _accrualRate -= r;
+    }
+
+    function _checkFlags(uint8 flags) private pure {
+        if (flags == 0 || flags & ~(PAUSE_DEPOSIT | PAUSE_WITHDRAW) != 0) revert VaultInvalidPauseFlags(flags);
+    }
+}
