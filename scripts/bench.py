@@ -3,16 +3,24 @@
 from ape.logging import logger
 from rich.console import Console
 
-from sovereign.apefix import cache_test_account_derivation
-from sovereign.bench import report, run_core_bench
+from sovereign import apefix
+from sovereign.bench import VAULT_LADDER, report, report_curve, run_core_bench, run_vault_bench
 
 
 def main():
     logger.set_level("WARNING")
-    cache_test_account_derivation()
+    apefix.apply_all()
     console = Console()
     rows = run_core_bench()
     report(rows, "core", console)
-    failed = [r.operation for r in rows if r.ok is False]
+    vault_rows, curve = run_vault_bench()
+    report(
+        vault_rows,
+        "vault",
+        console,
+        extra={"total_assets_curve": curve, "ladder_held": VAULT_LADDER},
+    )
+    report_curve(curve, console)
+    failed = [r.operation for r in rows + vault_rows if r.ok is False]
     if failed:
         raise SystemExit(f"gas targets missed: {', '.join(failed)}")

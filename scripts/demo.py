@@ -10,7 +10,7 @@ from ape import accounts, chain, project
 from ape.logging import logger
 from rich.table import Table
 
-from sovereign.apefix import cache_test_account_derivation
+from sovereign import apefix
 from sovereign.deploy import CASH, CollateralSpec, SystemConfig, deploy_system, local_role_holders
 from sovereign.preflight import simulate
 from sovereign.rolematrix import read_role_matrix, render_role_matrix
@@ -27,7 +27,7 @@ def step(text: str) -> None:
 
 def main():
     logger.set_level("WARNING")  # the story, not every transaction hash
-    cache_test_account_derivation()
+    apefix.apply_all()
     if chain.provider.network.name != "local":
         raise SystemExit("demo runs on the local network only (it uses Anvil's test accounts)")
     deployer, holders, others = local_role_holders(accounts.test_accounts)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import warnings
 
+import ape
 import pytest
 
-from sovereign.apefix import cache_test_account_derivation
+from sovereign import apefix
 from sovereign.deploy import CollateralSpec, RoleHolders, SystemConfig, deploy_system
 from sovereign.units import text_to_bytes32
 
-cache_test_account_derivation()
+apefix.apply_all()
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -222,3 +223,46 @@ def minted(system, minter, exchange):
 
     system.reserve.mint(exchange, 500_000 * 10**18, ref("SETUP-MINT"), sender=minter)
     return system
+
+
+# ---------------------------------------------------------------- T-bills
+
+DAY = 86_400
+CASH = 10**6  # one unit of settlement cash (6 decimals)
+
+
+@pytest.fixture(scope="session")
+def registry(system):
+    return system.registry
+
+
+@pytest.fixture(scope="session")
+def vault(system):
+    return system.vault
+
+
+@pytest.fixture(scope="session")
+def make_series(project, registry, debt_office):
+    """Create a series maturing `days` from now, face 1.00 cash per whole token (6 decimals),
+    with an auction open at `price` (cash units per whole token) for `offered` tokens."""
+
+    def make(code: str, days: int, price: int = 980_000, offered: int = 10**12):
+        now = ape.chain.pending_timestamp
+        receipt = registry.createSeries(code, 6, CASH, now, now + days * DAY, sender=debt_office)
+        series = project.TBillSeries.at(receipt.events.filter(registry.SeriesCreated)[0].series)
+        registry.openAuction(series, price, offered, sender=debt_office)
+        return series
+
+    return make
+
+
+@pytest.fixture
+def investors(system, vault, cash, compliance, central_bank, alice, bob):
+    """alice and bob are KYC-allowlisted and each hold 1,000,000 cash, approved to the vault."""
+    for who in (alice, bob):
+        vault.setAllowlisted(
+            who, True, text_to_bytes32("KYC-" + who.address[2:8]), sender=compliance
+        )
+        cash.mint(who, 1_000_000 * CASH, sender=central_bank)
+        cash.approve(vault, 2**256 - 1, sender=who)
+    return alice, bob

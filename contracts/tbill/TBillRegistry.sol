@@ -11,8 +11,8 @@ import {TBillSeries} from "./TBillSeries.sol";
 /// @dev Series trust only this registry, so the AccessManager needs wiring for the
 /// registry alone, however many series are created.
 contract TBillRegistry is AccessManaged {
-    /// @dev A series with this code exists.
-    error RegistryDuplicateCode(string code);
+    /// @dev A series with this code exists at `existing`.
+    error RegistryDuplicateCode(address existing);
     /// @dev Not a series of this registry.
     error RegistryUnknownSeries(address series);
     /// @dev Maturity must be after issue and in the future.
@@ -45,7 +45,7 @@ contract TBillRegistry is AccessManaged {
         uint256 issueDate,
         uint256 maturity
     ) external restricted returns (TBillSeries series) {
-        if (seriesByCode[code] != address(0)) revert RegistryDuplicateCode(code);
+        if (seriesByCode[code] != address(0)) revert RegistryDuplicateCode(seriesByCode[code]);
         if (maturity <= issueDate || maturity <= block.timestamp) {
             revert RegistryInvalidDates(issueDate, maturity, block.timestamp);
         }

@@ -60,8 +60,8 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
     /// @notice The pool could not repay `outstandingFace` at maturity; it held `pool`.
     event SeriesDefaulted(uint256 outstandingFace, uint256 pool, address indexed by);
 
-    /// @notice ISIN-like code, e.g. "SLTB-2027-03-A".
-    string public code;
+    /// @notice ISIN-like code, e.g. "SLTB-2027-03-A" (also the token symbol).
+    string public seriesCode;
     /// @notice Cash units paid per whole token at maturity.
     uint256 public immutable faceValue;
     /// @notice First moment the series may be sold [unix seconds].
@@ -97,7 +97,7 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
             faceValue_ == 0 || maturity_ <= issueDate_ || decimals_ > 18 || address(cash_) == address(0)
                 || proceedsRecipient_ == address(0)
         ) revert TBillInvalidTerms();
-        code = code_;
+        seriesCode = code_;
         _decimals = decimals_;
         faceValue = faceValue_;
         issueDate = issueDate_;
@@ -190,6 +190,9 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
     function redeem(uint256 amount) external nonReentrant returns (uint256 payout) {
         if (block.timestamp < maturity) revert TBillNotMatured(block.timestamp, maturity);
         if (amount == 0) revert TBillZeroAmount();
+        uint256 held = balanceOf(msg.sender);
+        // Checked first so that a second redemption names the real reason.
+        if (amount > held) revert ERC20InsufficientBalance(msg.sender, held, amount);
         payout = redemptionValue(amount);
         uint256 available = pool();
         if (payout > available) revert TBillRepaymentShort(payout, available);

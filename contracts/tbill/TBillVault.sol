@@ -7,6 +7,8 @@ import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.so
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {TBillSeries} from "./TBillSeries.sol";
 import {TBillRegistry} from "./TBillRegistry.sol";
@@ -21,26 +23,28 @@ interface IFreezeList {
 /// of T-bill series, valued on-chain: each lot accretes linearly from its purchase
 /// price to face at maturity, so anyone can reproduce the NAV from public data.
 /// @dev NAV (totalAssets), in cash units, rounded down:
-///     idleCash
-///   + floor( sum over accruing lots of (cost'·1e18 + rate'·(now − purchasedAt)) / 1e18 )
+///     idle cash (the vault's cash balance)
+///   + floor( sum over accruing lots of (cost'·S + rate'·(now − purchasedAt)) / S )
 ///   + sum over matured lots of series.redemptionValue-like value (face if the
 ///     series' pool repays every token and it is not in default, else a pro-rata
 ///     share of its pool)
-/// where rate = floor((face − cost)·1e18 / (maturity − purchasedAt)) and the primes
-/// apply the lot's markdown: x' = floor(x · (10000 − markdownBps) / 10000).
+/// where S = 10**(18 − cash decimals) (so cost·S is an 18-decimal amount),
+/// rate = floor((face − cost)·S / (maturity − purchasedAt)) and the primes apply
+/// the lot's markdown: x' = floor(x · (10000 − markdownBps) / 10000).
 /// The accruing sum is kept as two aggregates (base + rate·now), so a deposit reads
 /// three slots however many bills are held; lots move to the matured set when
 /// their maturity passes (in views on the fly, in transactions for good).
 ///
-/// Idle cash is accounted internally, not read from `balanceOf`: a donation
-/// changes nothing, which (with OpenZeppelin's virtual shares, offset 6) defeats
-/// the first-depositor inflation attack. A cash token that delivers less than
-/// asked (fee on transfer) is refused.
+/// Donations: idle cash is the vault's balance, so a donation raises the NAV for
+/// every holder; OpenZeppelin's virtual shares (offset 6) make the first-depositor
+/// inflation attack cost the attacker nearly all of the donation (see the test).
+/// A cash token that delivers less than asked (fee on transfer) is refused.
 ///
 /// CAUTION: a bill valued at face after maturity assumes its pool; when the pool
 /// falls short the lot is valued pro rata at once, before anyone marks a default.
 contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using SafeCast for uint256;
 
     // ================================================================ errors
 
@@ -90,7 +94,6 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
 
     // ================================================================ constants
 
-    uint256 private constant WAD = 1e18;
     uint256 private constant BPS = 10_000;
     /// @dev Blocks deposits and mints.
     uint8 public constant PAUSE_DEPOSIT = 1;
@@ -113,7 +116,7 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         uint128 amount; // [series token units]
         uint128 face; // [cash] amount × faceValue, rounded down
         uint128 cost; // [cash] what the vault paid
-        uint256 rateWad; // [cash·wad per second] (face − cost)·1e18 / (maturity − purchasedAt)
+        uint256 rate; // [cash·S per second] (face − cost)·S / (maturity − purchasedAt)
     }
 
     /// @notice The series registry (only its series may be bought).
@@ -121,16 +124,20 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     /// @notice The AML freeze list (the stablecoin's), shared with the stablecoin.
     IFreezeList public immutable freezeList;
 
-    // One slot: everything a deposit reads besides the two accrual aggregates.
-    /// @notice Cash held idle by the vault [cash units].
-    uint128 public idleCash;
-    uint32 private _head; // _accruing[_head..] are the accruing lots, by maturity
+    /// @notice S: cost·S is an 18-decimal amount of cash (10**(18 − cash decimals)).
+    uint256 public immutable scale;
+
+    // One slot: everything a deposit reads besides the accrual base. The rate
+    // fits 128 bits for any ladder below ~2.9e25 whole cash units of face.
+    uint128 private _accrualRate; // sum of rate' [cash·S per second]
     uint40 private _nextMaturity; // maturity of _accruing[_head], or type(uint40).max
     /// @notice Active pauses (PAUSE_DEPOSIT | PAUSE_WITHDRAW).
     uint8 public pausedFlags;
+    bool private _capped; // whether depositCap applies (read only then)
+    uint32 private _head; // _accruing[_head..] are the accruing lots, by maturity
+    bool private _hasMatured; // _matured is not empty (spares a cold read of its length)
 
-    int256 private _accrualBase; // sum of cost'·1e18 − rate'·purchasedAt [cash·wad]
-    uint256 private _accrualRate; // sum of rate' [cash·wad per second]
+    int256 private _accrualBase; // sum of cost'·S − rate'·purchasedAt [cash·S]
     Lot[] private _accruing;
     Lot[] private _matured;
 
@@ -138,8 +145,8 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     mapping(address account => bool) public isAllowlisted;
     /// @notice The markdown per series [bps], applied to every lot of it.
     mapping(address series => uint16) public markdownBps;
-    /// @notice The most cash the vault accepts in total [cash units].
-    uint256 public depositCap = type(uint256).max;
+    /// @notice The most cash the vault accepts in total [cash units], when {capped}.
+    uint256 public depositCap;
 
     constructor(
         address authority,
@@ -152,13 +159,20 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         registry = registry_;
         freezeList = freezeList_;
         _nextMaturity = type(uint40).max;
+        scale = 10 ** (18 - IERC20Metadata(address(cash)).decimals());
     }
 
     // ================================================================ NAV
 
     /// @notice The NAV in cash units (see the contract doc), rounded down.
-    function totalAssets() public view override returns (uint256) {
-        uint256 nav = idleCash;
+    function totalAssets() public view override returns (uint256 nav) {
+        (nav,) = _nav();
+    }
+
+    /// @dev The NAV and, within it, the idle cash (so callers need not read it twice).
+    function _nav() private view returns (uint256 nav, uint256 idle) {
+        idle = idleCash();
+        nav = idle;
         if (block.timestamp < _nextMaturity) {
             // Common path: no lot has matured since the last transaction.
             nav += _accruedValue(_accrualBase, _accrualRate);
@@ -166,10 +180,16 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             (int256 base, uint256 rate, uint256 newlyMatured) = _pendingMaturities();
             nav += _accruedValue(base, rate) + newlyMatured;
         }
-        for (uint256 i; i < _matured.length; ++i) {
-            nav += _maturedValue(_matured[i]);
+        if (_hasMatured) {
+            for (uint256 i; i < _matured.length; ++i) {
+                nav += _maturedValue(_matured[i]);
+            }
         }
-        return nav;
+    }
+
+    /// @notice Cash held idle by the vault (its balance) [cash units].
+    function idleCash() public view returns (uint256) {
+        return IERC20(asset()).balanceOf(address(this));
     }
 
     /// @notice The maturity of the next accruing bill, or 0 when none is held.
@@ -197,7 +217,7 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     function lotValue(Lot memory lot) public view returns (uint256) {
         if (block.timestamp >= lot.maturity) return _maturedValue(lot);
         (uint256 c, uint256 r) = _marked(lot);
-        return (c * WAD + r * (block.timestamp - lot.purchasedAt)) / WAD;
+        return (c * scale + r * (block.timestamp - lot.purchasedAt)) / scale;
     }
 
     // ================================================================ manager
@@ -213,7 +233,7 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         }
         if (_accruing.length - _head + _matured.length >= MAX_LOTS) revert VaultTooManyLots(MAX_LOTS);
         uint256 cost = series.quote(amount);
-        if (cost > idleCash) revert VaultInsufficientIdleCash(cost, idleCash, nextMaturity());
+        if (cost > idleCash()) revert VaultInsufficientIdleCash(cost, idleCash(), nextMaturity());
         uint256 face = Math.mulDiv(amount, series.faceValue(), 10 ** series.decimals());
         if (cost >= face) revert VaultNotADiscount(cost, face);
 
@@ -229,7 +249,6 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         if (series.balanceOf(address(this)) - billsBefore != amount) {
             revert VaultCashDeliveryMismatch(amount, series.balanceOf(address(this)) - billsBefore);
         }
-        idleCash -= uint128(cost);
 
         Lot memory lot = Lot({
             series: series,
@@ -239,7 +258,7 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             amount: uint128(amount),
             face: uint128(face),
             cost: uint128(cost),
-            rateWad: Math.mulDiv(face - cost, WAD, maturity - block.timestamp)
+            rate: Math.mulDiv(face - cost, scale, maturity - block.timestamp)
         });
         _insertAccruing(lot);
         emit BillBought(address(series), amount, cost, face, maturity);
@@ -255,11 +274,11 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         Lot memory lot = _matured[index];
         _matured[index] = _matured[_matured.length - 1];
         _matured.pop();
+        _hasMatured = _matured.length != 0;
         IERC20 cash = IERC20(asset());
         uint256 before = cash.balanceOf(address(this));
         lot.series.redeem(lot.amount);
         uint256 payout = cash.balanceOf(address(this)) - before;
-        idleCash += uint128(payout);
         emit BillRedeemed(address(lot.series), lot.amount, payout);
     }
 
@@ -289,9 +308,11 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         emit AllowlistSet(account, allowed, kycRef);
     }
 
-    /// @notice Set the deposit cap [cash units]. @dev Caller: the governor role. Emits {DepositCapSet}.
+    /// @notice Set the deposit cap [cash units]; type(uint256).max removes it.
+    /// @dev Caller: the governor role. Emits {DepositCapSet}.
     function setDepositCap(uint256 cap) external restricted {
         depositCap = cap;
+        _capped = cap != type(uint256).max;
         emit DepositCapSet(cap);
     }
 
@@ -320,7 +341,7 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     /// @dev Zero while deposits are paused or `receiver` is not allowlisted or is frozen.
     function maxDeposit(address receiver) public view override returns (uint256) {
         if (pausedFlags & PAUSE_DEPOSIT != 0 || !_canHold(receiver)) return 0;
-        if (depositCap == type(uint256).max) return type(uint256).max; // no cap: skip the NAV
+        if (!_capped) return type(uint256).max; // no cap: skip the NAV
         uint256 nav = totalAssets();
         return depositCap > nav ? depositCap - nav : 0;
     }
@@ -336,39 +357,55 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     /// @dev Limited by idle cash: bills are not sold before maturity.
     function maxWithdraw(address owner) public view override returns (uint256) {
         if (pausedFlags & PAUSE_WITHDRAW != 0 || freezeList.frozen(owner)) return 0;
-        return Math.min(super.maxWithdraw(owner), idleCash);
+        return Math.min(super.maxWithdraw(owner), idleCash());
     }
 
     /// @inheritdoc ERC4626
     function maxRedeem(address owner) public view override returns (uint256) {
         if (pausedFlags & PAUSE_WITHDRAW != 0 || freezeList.frozen(owner)) return 0;
-        return Math.min(balanceOf(owner), _convertToShares(idleCash, Math.Rounding.Floor));
+        return Math.min(balanceOf(owner), _convertToShares(idleCash(), Math.Rounding.Floor));
+    }
+
+    // The four entry points below follow OpenZeppelin's flow (limit, preview,
+    // _deposit/_withdraw) but compute the NAV once and check each party once:
+    // the NAV is the expensive part, and the generic limit errors would not say
+    // why (pause, allowlist, freeze, idle cash). nonReentrant: a cash token that
+    // calls back mid-transfer finds every entry point closed.
+
+    /// @inheritdoc ERC4626
+    function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256 shares) {
+        (uint256 nav, uint256 idle) = _checkDepositPath(receiver, assets, false);
+        shares = _toShares(assets, nav, Math.Rounding.Floor);
+        _depositChecked(receiver, assets, shares, idle);
     }
 
     /// @inheritdoc ERC4626
-    /// @dev Says why before OpenZeppelin's generic limit error: pause, allowlist, freeze.
-    function deposit(uint256 assets, address receiver) public override returns (uint256) {
-        _checkDepositPath(receiver);
-        return super.deposit(assets, receiver);
-    }
-
-    /// @inheritdoc ERC4626
-    function mint(uint256 shares, address receiver) public override returns (uint256) {
-        _checkDepositPath(receiver);
-        return super.mint(shares, receiver);
+    function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256 assets) {
+        (uint256 nav, uint256 idle) = _checkDepositPath(receiver, 0, true);
+        assets = _toAssets(shares, nav, Math.Rounding.Ceil);
+        _checkCap(receiver, nav, assets);
+        _depositChecked(receiver, assets, shares, idle);
     }
 
     /// @inheritdoc ERC4626
     /// @dev Names idle cash and the next maturity when idle cash is short.
-    function withdraw(uint256 assets, address receiver, address owner) public override returns (uint256) {
-        _checkWithdrawPath(assets, owner);
-        return super.withdraw(assets, receiver, owner);
+    function withdraw(uint256 assets, address receiver, address owner) public override nonReentrant returns (uint256 shares) {
+        uint256 nav = _checkWithdrawPath(owner, receiver);
+        uint256 maxAssets = _toAssets(balanceOf(owner), nav, Math.Rounding.Floor);
+        if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets);
+        _checkIdle(assets);
+        shares = _toShares(assets, nav, Math.Rounding.Ceil);
+        _withdraw(msg.sender, receiver, owner, assets, shares);
     }
 
     /// @inheritdoc ERC4626
-    function redeem(uint256 shares, address receiver, address owner) public override returns (uint256) {
-        _checkWithdrawPath(previewRedeem(shares), owner);
-        return super.redeem(shares, receiver, owner);
+    function redeem(uint256 shares, address receiver, address owner) public override nonReentrant returns (uint256 assets) {
+        uint256 nav = _checkWithdrawPath(owner, receiver);
+        uint256 maxShares = balanceOf(owner);
+        if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
+        assets = _toAssets(shares, nav, Math.Rounding.Floor);
+        _checkIdle(assets);
+        _withdraw(msg.sender, receiver, owner, assets, shares);
     }
 
     // ================================================================ ERC-4626 / ERC-20 hooks
@@ -379,48 +416,71 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         return 6;
     }
 
-    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
-        _requireCanHold(caller);
-        _sync();
-        IERC20 cash = IERC20(asset());
-        uint256 before = cash.balanceOf(address(this));
-        super._deposit(caller, receiver, assets, shares); // pulls cash, mints (receiver checked in _update)
-        uint256 received = cash.balanceOf(address(this)) - before;
+    /// @dev OpenZeppelin's _deposit (pull the cash, mint, emit), then the delivery
+    /// check: a cash token that delivers less than asked (fee on transfer) is
+    /// refused, so shares are never minted for cash not received. Deposits and
+    /// withdrawals do not move matured lots (views value them correctly anyway);
+    /// manager operations and {sync} do.
+    function _depositChecked(address receiver, uint256 assets, uint256 shares, uint256 idleBefore) private {
+        _deposit(msg.sender, receiver, assets, shares);
+        uint256 received = idleCash() - idleBefore;
         if (received != assets) revert VaultCashDeliveryMismatch(assets, received);
-        idleCash += uint128(assets);
     }
 
-    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
-        internal
-        override
-    {
-        if (freezeList.frozen(caller)) revert VaultAccountFrozen(caller);
-        if (freezeList.frozen(receiver)) revert VaultAccountFrozen(receiver);
-        _sync();
-        idleCash -= uint128(assets); // reverts (checked maths) when idle cash is short
-        super._withdraw(caller, receiver, owner, assets, shares); // burns (owner checked in _update)
-    }
-
-    /// @dev Shares may only be held by allowlisted, unfrozen accounts; frozen ones cannot move them.
+    /// @dev Share transfers: a frozen account cannot move shares, and only
+    /// allowlisted, unfrozen accounts may receive them. Mints and burns are checked
+    /// once, in the entry points above.
     function _update(address from, address to, uint256 value) internal override {
-        if (from != address(0) && freezeList.frozen(from)) revert VaultAccountFrozen(from);
-        if (to != address(0)) _requireCanHold(to);
+        if (from != address(0) && to != address(0)) {
+            if (freezeList.frozen(from)) revert VaultAccountFrozen(from);
+            _requireCanHold(to);
+        }
         super._update(from, to, value);
     }
 
     // ================================================================ internals
 
-    function _checkDepositPath(address receiver) private view {
+    /// @dev Pause, allowlist and freeze of the caller and receiver; the cap for a
+    /// deposit of `assets` (mint checks it after pricing). Returns the NAV.
+    function _checkDepositPath(address receiver, uint256 assets, bool isMint)
+        private
+        view
+        returns (uint256 nav, uint256 idle)
+    {
         if (pausedFlags & PAUSE_DEPOSIT != 0) revert VaultPaused(PAUSE_DEPOSIT);
         _requireCanHold(receiver);
+        if (msg.sender != receiver) _requireCanHold(msg.sender);
+        (nav, idle) = _nav();
+        if (!isMint) _checkCap(receiver, nav, assets);
     }
 
-    function _checkWithdrawPath(uint256 assets, address owner) private view {
+    function _checkCap(address receiver, uint256 nav, uint256 assets) private view {
+        if (!_capped) return;
+        uint256 room = depositCap > nav ? depositCap - nav : 0;
+        if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
+    }
+
+    /// @dev Pause and freeze of owner, caller and receiver. Returns the NAV.
+    function _checkWithdrawPath(address owner, address receiver) private view returns (uint256) {
         if (pausedFlags & PAUSE_WITHDRAW != 0) revert VaultPaused(PAUSE_WITHDRAW);
         if (freezeList.frozen(owner)) revert VaultAccountFrozen(owner);
-        if (assets > idleCash && assets <= super.maxWithdraw(owner)) {
-            revert VaultInsufficientIdleCash(assets, idleCash, nextMaturity());
-        }
+        if (msg.sender != owner && freezeList.frozen(msg.sender)) revert VaultAccountFrozen(msg.sender);
+        if (receiver != owner && freezeList.frozen(receiver)) revert VaultAccountFrozen(receiver);
+        return totalAssets();
+    }
+
+    function _checkIdle(uint256 assets) private view {
+        uint256 idle = idleCash();
+        if (assets > idle) revert VaultInsufficientIdleCash(assets, idle, nextMaturity());
+    }
+
+    /// @dev OpenZeppelin's conversions with the NAV passed in (computed once per call).
+    function _toShares(uint256 assets, uint256 nav, Math.Rounding rounding) private view returns (uint256) {
+        return Math.mulDiv(assets, totalSupply() + 10 ** _decimalsOffset(), nav + 1, rounding);
+    }
+
+    function _toAssets(uint256 shares, uint256 nav, Math.Rounding rounding) private view returns (uint256) {
+        return Math.mulDiv(shares, nav + 1, totalSupply() + 10 ** _decimalsOffset(), rounding);
     }
 
     function _canHold(address account) private view returns (bool) {
@@ -435,12 +495,12 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     /// @dev The lot's cost and rate after its markdown, rounded down.
     function _marked(Lot memory lot) private pure returns (uint256 cost, uint256 rate) {
         uint256 keep = BPS - lot.markdownBps;
-        return (Math.mulDiv(lot.cost, keep, BPS), Math.mulDiv(lot.rateWad, keep, BPS));
+        return (Math.mulDiv(lot.cost, keep, BPS), Math.mulDiv(lot.rate, keep, BPS));
     }
 
     function _accruedValue(int256 base, uint256 rate) private view returns (uint256) {
         // base + rate·now is the sum of non-negative lot contributions, so it is >= 0.
-        return uint256(base + int256(rate * block.timestamp)) / WAD;
+        return uint256(base + int256(rate * block.timestamp)) / scale;
     }
 
     /// @dev A matured lot's value: face when its series repays every token and is not
@@ -460,7 +520,7 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         for (uint256 j = _head; j < _accruing.length && _accruing[j].maturity <= block.timestamp; ++j) {
             Lot memory lot = _accruing[j];
             (uint256 c, uint256 r) = _marked(lot);
-            base -= int256(c * WAD) - int256(r * lot.purchasedAt);
+            base -= int256(c * scale) - int256(r * lot.purchasedAt);
             rate -= r;
             maturedValue += _maturedValue(lot);
         }
@@ -474,6 +534,7 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             Lot memory lot = _accruing[j];
             _removeAccrual(lot);
             _matured.push(lot);
+            _hasMatured = true;
             delete _accruing[j];
             emit LotMatured(address(lot.series), lot.amount, lot.face);
         }
@@ -498,14 +559,14 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
 
     function _addAccrual(Lot memory lot) private {
         (uint256 c, uint256 r) = _marked(lot);
-        _accrualBase += int256(c * WAD) - int256(r * lot.purchasedAt);
-        _accrualRate += r;
+        _accrualBase += int256(c * scale) - int256(r * lot.purchasedAt);
+        _accrualRate += r.toUint128();
     }
 
     function _removeAccrual(Lot memory lot) private {
         (uint256 c, uint256 r) = _marked(lot);
-        _accrualBase -= int256(c * WAD) - int256(r * lot.purchasedAt);
-        _accrualRate -= r;
+        _accrualBase -= int256(c * scale) - int256(r * lot.purchasedAt);
+        _accrualRate -= uint128(r); // added with the same value before
     }
 
     function _checkFlags(uint8 flags) private pure {

@@ -32,3 +32,35 @@ def cache_test_account_derivation() -> None:
 
     TestAccountContainer.get_test_account = get_test_account
     _applied = True
+
+
+def skip_debug_log_tracing() -> None:
+    """ape traces every transaction after sending it, only to print Solidity
+    ``console.log`` output (``_post_send_transaction``, marked TODO upstream).
+    These contracts never log to the console, so the trace (an RPC round trip and
+    its parsing, about half the client-side cost of a transaction) is skipped."""
+    import ape_ethereum.provider as provider
+
+    provider._post_send_transaction = lambda tx, receipt: None
+
+
+def quiet_revert_traces() -> None:
+    """ape-foundry prints the whole call trace of every reverted transaction,
+    unconditionally (``_handle_execution_reverted`` calls ``trace.show()``). The
+    revert itself is still raised and decoded; only the printout, which costs a
+    trace fetch and its enrichment (about a third of a test run), is dropped.
+    Set ``SOVEREIGN_SHOW_TRACES=1`` to get it back when debugging."""
+    import os
+
+    if os.environ.get("SOVEREIGN_SHOW_TRACES"):
+        return
+    from ape_ethereum.trace import Trace
+
+    Trace.show = lambda self, *args, **kwargs: None
+
+
+def apply_all() -> None:
+    """Every work-around above, for tests and scripts alike."""
+    cache_test_account_derivation()
+    skip_debug_log_tracing()
+    quiet_revert_traces()

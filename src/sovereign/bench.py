@@ -141,7 +141,9 @@ def run_core_bench() -> list[Row]:
     return rows
 
 
-def report(rows: list[Row], name: str, console: Console | None = None) -> Path:
+def report(
+    rows: list[Row], name: str, console: Console | None = None, extra: dict | None = None
+) -> Path:
     console = console or Console()
     table = Table(title=f"Gas: {name} (each operation its own transaction, total gas)")
     for col in ("operation", "plain OZ 5", "ours", "ratio", "target", "ok"):
@@ -181,3 +183,110 @@ def report(rows: list[Row], name: str, console: Console | None = None) -> Path:
     )
     console.print(f"written: {out}")
     return out
+
+
+TARGET_VAULT_RATIO = 1.3
+VAULT_LADDER = 10
+TOTAL_ASSETS_POINTS = (1, 5, 10, 20, 30, 40, 50)
+
+
+def _vault_ops(vault, investor) -> dict[str, int]:
+    """Gas of the four ERC-4626 entry points; the investor already holds shares."""
+    unit = 10**6
+    one_share = vault.convertToShares(unit)
+    return {
+        "deposit (existing holder)": vault.deposit(
+            1_000 * unit, investor, sender=investor
+        ).gas_used,
+        "mint (existing holder)": vault.mint(1_000 * one_share, investor, sender=investor).gas_used,
+        "withdraw": vault.withdraw(500 * unit, investor, investor, sender=investor).gas_used,
+        "redeem": vault.redeem(500 * one_share, investor, investor, sender=investor).gas_used,
+    }
+
+
+def _view_gas(contract, method: str) -> int:
+    """Execution gas of a view (eth_estimateGas minus the 21,000 base)."""
+    data = getattr(contract, method).encode_input()
+    tx = {"to": str(contract.address), "data": data.hex() if isinstance(data, bytes) else data}
+    return chain.provider.web3.eth.estimate_gas(tx) - 21_000
+
+
+class _FundedVault:
+    """A fresh system whose vault holds 10,000,000 cash from one investor."""
+
+    unit = 10**6
+
+    def __init__(self):
+        deployer, holders, others = local_role_holders(accounts.test_accounts)
+        self.deployer, self.holders, self.investor = deployer, holders, others[0]
+        self.system = deploy_system(deployer, holders, SystemConfig())
+        self.cash, self.vault = self.system.cash, self.system.vault
+        self.cash.mint(self.investor, 100_000_000 * self.unit, sender=holders.central_bank)
+        self.vault.setAllowlisted(
+            self.investor, True, text_to_bytes32("KYC"), sender=holders.compliance
+        )
+        self.fund(self.vault)
+        self.held = 0
+
+    def fund(self, vault) -> None:
+        self.cash.approve(vault, 2**256 - 1, sender=self.investor)
+        vault.deposit(10_000_000 * self.unit, self.investor, sender=self.investor)
+
+    def hold(self, count: int) -> None:
+        """Buy new series until `count` are held (one lot each, maturities a week apart)."""
+        registry, office = self.system.registry, self.holders.debt_office
+        while self.held < count:
+            now = chain.pending_timestamp
+            maturity = now + (30 + 7 * self.held) * 86_400
+            receipt = registry.createSeries(
+                f"BENCH-{self.held:02d}", 6, self.unit, now, maturity, sender=office
+            )
+            series = receipt.events.filter(registry.SeriesCreated)[0].series
+            registry.openAuction(series, 990_000, 10**15, sender=office)
+            self.vault.buy(series, 10_000 * self.unit, 990_000, sender=self.holders.vault_manager)
+            self.held += 1
+
+
+def run_vault_bench() -> tuple[list[Row], list[dict]]:
+    bench = _FundedVault()
+    plain = project.PlainVault.deploy(bench.cash, sender=bench.deployer)
+    bench.fund(plain)
+    bench.hold(VAULT_LADDER)
+    plain_ops = _vault_ops(plain, bench.investor)
+    ours = _vault_ops(bench.vault, bench.investor)
+    rows = [Row(op, plain_ops[op], ours[op], TARGET_VAULT_RATIO) for op in plain_ops]
+
+    curve = []
+    bench = _FundedVault()  # a fresh vault, so the curve starts at one series
+    vault = bench.vault
+    for target in TOTAL_ASSETS_POINTS:
+        bench.hold(target)
+        held = bench.held
+        steady = _view_gas(vault, "totalAssets")
+        # Worst case: every bill has matured since the last transaction, so the
+        # view values each lot at its series (measured in a snapshot).
+        snapshot = chain.snapshot()
+        chain.mine(1, timestamp=chain.pending_timestamp + 400 * 86_400)
+        all_matured = _view_gas(vault, "totalAssets")
+        chain.restore(snapshot)
+        curve.append(
+            {
+                "series_held": held,
+                "total_assets_gas": steady,
+                "total_assets_gas_all_matured_unsynced": all_matured,
+            }
+        )
+    return rows, curve
+
+
+def report_curve(curve: list[dict], console: Console) -> None:
+    table = Table(title="TBillVault.totalAssets() execution gas by series held")
+    for col in ("series held", "no maturity since last tx", "all matured, not yet synced"):
+        table.add_column(col, justify="right")
+    for point in curve:
+        table.add_row(
+            str(point["series_held"]),
+            f"{point['total_assets_gas']:,}",
+            f"{point['total_assets_gas_all_matured_unsynced']:,}",
+        )
+    console.print(table)

@@ -11,16 +11,19 @@ def feed(system):
     return system.feeds["SB30"]
 
 
-def test_reads_like_chainlink(system, feed):
+def test_reads_like_chainlink(system, feed, reporter):
     assert feed.decimals() == 8
     assert feed.version() == 4
     assert feed.description() == "SB30 / SSHL"
+    assert feed.latestRoundData()[:2] == (1, 10**8)
+    receipt = feed.report(10**8 + 1, sender=reporter)
     round_id, answer, started, updated, answered_in = feed.latestRoundData()
-    assert (round_id, answer, answered_in) == (1, 10**8, 1)
-    assert started == updated == ape.chain.blocks.head.timestamp
-    assert feed.getRoundData(1) == feed.latestRoundData()
-    with ape.reverts(feed.FeedNoSuchRound, roundId=2):
-        feed.getRoundData(2)
+    assert (round_id, answer, answered_in) == (2, 10**8 + 1, 2)
+    assert started == updated == receipt.timestamp
+    assert feed.getRoundData(2) == feed.latestRoundData()
+    assert feed.getRoundData(1)[1] == 10**8
+    with ape.reverts(feed.FeedNoSuchRound, roundId=3):
+        feed.getRoundData(3)
 
 
 def test_report__emits_answer_updated(system, feed, reporter):

@@ -1,0 +1,134 @@
+"""TBillSeries and TBillRegistry: immutable terms, auctions, maturity, repayment, default."""
+
+import ape
+import pytest
+
+from tests.conftest import CASH, DAY
+from tests.utils import travel
+
+
+@pytest.fixture
+def buyer(system, cash, central_bank, alice):
+    cash.mint(alice, 100_000 * CASH, sender=central_bank)
+    return alice
+
+
+def test_create_series__terms_are_immutable_and_evented(system, registry, debt_office, project):
+    now = ape.chain.pending_timestamp
+    receipt = registry.createSeries(
+        "SLTB-2027-03", 6, CASH, now, now + 90 * DAY, sender=debt_office
+    )
+    created = receipt.events.filter(registry.SeriesCreated)[0]
+    series = project.TBillSeries.at(created.series)
+    assert (series.seriesCode(), series.faceValue(), series.maturity(), series.decimals()) == (
+        "SLTB-2027-03",
+        CASH,
+        now + 90 * DAY,
+        6,
+    )
+    assert registry.isSeries(series) and registry.seriesByCode("SLTB-2027-03") == series.address
+    terms = series.SeriesTerms.from_receipt(receipt)[0]
+    assert (terms.code, terms.faceValue, terms.issueDate) == ("SLTB-2027-03", CASH, now)
+    with ape.reverts(registry.RegistryDuplicateCode, existing=series.address):
+        registry.createSeries("SLTB-2027-03", 6, CASH, now, now + DAY, sender=debt_office)
+
+
+def test_create_series__invalid_dates__reverts(system, registry, debt_office):
+    now = ape.chain.pending_timestamp
+    with ape.reverts(registry.RegistryInvalidDates):
+        registry.createSeries("X", 6, CASH, now, now, sender=debt_office)
+    with ape.reverts(registry.RegistryInvalidDates):
+        registry.createSeries("Y", 6, CASH, now - 10 * DAY, now - DAY, sender=debt_office)
+
+
+def test_auction__sells_at_discount_to_the_treasury(make_series, cash, buyer, deployer):
+    series = make_series("B1", 91, price=987_500)
+    cash.approve(series, 10_000 * CASH, sender=buyer)
+    before = cash.balanceOf(deployer)  # the treasury (proceeds recipient) is the deployer here
+    receipt = series.buy(1_000 * CASH, 990_000, sender=buyer)
+    assert series.balanceOf(buyer) == 1_000 * CASH
+    assert cash.balanceOf(deployer) - before == 987_500_000
+    assert receipt.events.filter(series.Sold) == [
+        series.Sold(buyer, 1_000 * CASH, 987_500, 987_500_000)
+    ]
+
+
+def test_auction__limits(make_series, registry, debt_office, cash, buyer):
+    series = make_series("B2", 91, price=980_000, offered=500 * CASH)
+    cash.approve(series, 10_000 * CASH, sender=buyer)
+    with ape.reverts(series.TBillPriceAboveLimit, price=980_000, maxPrice=979_999):
+        series.buy(CASH, 979_999, sender=buyer)
+    with ape.reverts(series.TBillAuctionExhausted, amount=501 * CASH, remaining=500 * CASH):
+        series.buy(501 * CASH, 980_000, sender=buyer)
+    with ape.reverts(series.TBillInvalidPrice, price=CASH, faceValue=CASH):
+        registry.openAuction(series, CASH, 1, sender=debt_office)  # no discount
+    registry.closeAuction(series, sender=debt_office)
+    with ape.reverts(series.TBillAuctionClosed):
+        series.buy(CASH, 980_000, sender=buyer)
+
+
+def test_auction__only_through_the_registry(make_series, mallory):
+    series = make_series("B3", 91)
+    with ape.reverts(series.TBillNotRegistry, caller=mallory.address):
+        series.openAuction(1, 1, sender=mallory)
+
+
+def _bought(make_series, cash, buyer, code, days, amount=1_000 * CASH):
+    series = make_series(code, days)
+    cash.approve(series, 2**256 - 1, sender=buyer)
+    series.buy(amount, 980_000, sender=buyer)
+    return series
+
+
+def test_redeem__one_second_before_maturity__reverts(make_series, cash, buyer, central_bank):
+    series = _bought(make_series, cash, buyer, "B4", 91)
+    cash.mint(series, 1_000 * CASH, sender=central_bank)  # the pool is funded
+    ape.chain.mine(1, timestamp=series.maturity() - 2)
+    with ape.reverts(series.TBillNotMatured, maturity=series.maturity()):
+        series.redeem(CASH, sender=buyer)
+
+
+def test_redeem__at_maturity__pays_face_once(make_series, cash, buyer, central_bank):
+    series = _bought(make_series, cash, buyer, "B5", 91)
+    cash.mint(central_bank, 1_000 * CASH, sender=central_bank)
+    cash.approve(series, 1_000 * CASH, sender=central_bank)
+    series.fundRepayment(1_000 * CASH, sender=central_bank)
+    ape.chain.mine(1, timestamp=series.maturity())
+    before = cash.balanceOf(buyer)
+    receipt = series.redeem(1_000 * CASH, sender=buyer)
+    assert cash.balanceOf(buyer) - before == 1_000 * CASH
+    assert receipt.events.filter(series.Redeemed) == [
+        series.Redeemed(buyer, 1_000 * CASH, 1_000 * CASH)
+    ]
+    with ape.reverts(series.ERC20InsufficientBalance):
+        series.redeem(CASH, sender=buyer)  # double redemption
+
+
+def test_pool_short__reverts_then_default_pays_pro_rata(
+    make_series, cash, buyer, bob, central_bank
+):
+    series = _bought(make_series, cash, buyer, "B6", 91)
+    series.transfer(bob, 250 * CASH, sender=buyer)
+    cash.mint(series, 600 * CASH, sender=central_bank)  # 60% of the 1,000 owed
+    travel(92 * DAY)
+    with ape.reverts(series.TBillRepaymentShort, required=750 * CASH, available=600 * CASH):
+        series.redeem(750 * CASH, sender=buyer)
+    receipt = series.markDefault(sender=bob)
+    assert series.defaulted()
+    assert receipt.events == [series.SeriesDefaulted(1_000 * CASH, 600 * CASH, bob)]
+    series.redeem(750 * CASH, sender=buyer)
+    series.redeem(250 * CASH, sender=bob)
+    assert cash.balanceOf(bob) == 150 * CASH  # 25% of the pool
+    assert series.pool() == 0
+
+
+def test_mark_default__refused_before_maturity_twice_or_when_funded(
+    make_series, cash, buyer, central_bank
+):
+    series = _bought(make_series, cash, buyer, "B7", 91)
+    with ape.reverts(series.TBillCannotDefault, reason=1):
+        series.markDefault(sender=buyer)
+    cash.mint(series, 1_000 * CASH, sender=central_bank)
+    travel(92 * DAY)
+    with ape.reverts(series.TBillCannotDefault, reason=3):
+        series.markDefault(sender=buyer)
