@@ -19,6 +19,7 @@ from sovereign.units import format_amount, text_to_bytes32, to_units, wad
 
 console = make_console()
 FEED_DECIMALS = 8
+DAY = 86_400
 
 
 def step(text: str) -> None:
@@ -98,4 +99,62 @@ def main():
     console.print(f"  [red]refused[/]: minting 6,500,000.00: {revert.sentence}")
 
     render_status(read_status(system), console)
+    tbill_story(system, deployer, holders, others, console)
     render_role_matrix(read_role_matrix(system), console)
+
+
+def tbill_story(system, deployer, holders, others, console) -> None:
+    """Issue 4's chapter: a T-bill ladder in the vault, whose shares back the coin."""
+    cash, vault, registry = system.cash, system.vault, system.registry
+    office, manager, compliance = holders.debt_office, holders.vault_manager, holders.compliance
+    investors, treasury = others[1:3], deployer
+    unit = 10 ** cash.decimals()
+
+    step("The debt office issues three T-bill series (3, 6 and 12 months) at auction")
+    now = chain.pending_timestamp
+    ladder = {}
+    for code, days, price in (
+        ("SLTB-3M", 91, "0.988"),
+        ("SLTB-6M", 182, "0.9755"),
+        ("SLTB-12M", 364, "0.95125"),
+    ):
+        receipt = registry.createSeries(code, 6, unit, now, now + days * DAY, sender=office)
+        series = project.TBillSeries.at(receipt.events.filter(registry.SeriesCreated)[0].series)
+        registry.openAuction(series, to_units(price, 6), 10**15, sender=office)
+        ladder[code] = (series, to_units(price, 6))
+        console.print(f"  {code}: matures in {days} days, auction price {price}")
+
+    step(
+        "Two KYC'd investors deposit 1,500,000 eSHL; the treasury deposits 3,000,000 "
+        "for the reserve"
+    )
+    for who, amount in ((investors[0], "1000000"), (investors[1], "500000"), (treasury, "3000000")):
+        vault.setAllowlisted(
+            who, True, text_to_bytes32("KYC-" + who.address[2:10]), sender=compliance
+        )
+        cash.mint(who, to_units(amount, 6), sender=holders.central_bank)
+        cash.approve(vault, to_units(amount, 6), sender=who)
+    vault.deposit(to_units("1000000", 6), investors[0], sender=investors[0])
+    vault.deposit(to_units("500000", 6), investors[1], sender=investors[1])
+    vault.deposit(to_units("3000000", 6), system.reserve, sender=treasury)
+
+    step("The vault manager buys the ladder: 1,400,000 face of each series")
+    for series, price in ladder.values():
+        vault.buy(series, to_units("1400000", 6), price, sender=manager)
+    render_status(read_status(system), console)
+
+    step("92 days pass; the reporter refreshes the bond and cash prices")
+    chain.mine(1, timestamp=chain.pending_timestamp + 92 * DAY)
+    system.feeds["SB30"].report(to_units("0.98", FEED_DECIMALS), sender=holders.oracle_reporter)
+    system.feeds["eSHL"].report(to_units("1", FEED_DECIMALS), sender=holders.oracle_reporter)
+
+    step("SLTB-3M has matured: the treasury repays it, the vault redeems at face")
+    series, _ = ladder["SLTB-3M"]
+    cash.mint(treasury, series.outstandingFace(), sender=holders.central_bank)
+    cash.approve(series, series.outstandingFace(), sender=treasury)
+    series.fundRepayment(series.outstandingFace(), sender=treasury)
+    vault.sync(sender=manager)
+    index = [lot.series for lot in vault.maturedLots()].index(series.address)
+    payout = vault.redeemMatured(index, sender=manager).events.filter(vault.BillRedeemed)[0].payout
+    console.print(f"  redeemed for {format_amount(payout, 6)} eSHL")
+    render_status(read_status(system), console)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from ape import chain
@@ -47,6 +48,7 @@ def read_status(system) -> dict:
             }
         )
     all_fresh = all(a["fresh"] or a["balance"] == 0 for a in assets)
+    ladder = read_ladder(system) if getattr(system, "vault", None) is not None else None
     value = int(reserve.collateralValue()) if all_fresh else None
     ratio = int(reserve.collateralRatio()) if all_fresh else None
     flags = int(coin.pausedFlags())
@@ -72,6 +74,37 @@ def read_status(system) -> dict:
         "redemption_fee_bps": int(reserve.redemptionFeeBps()),
         "paused": [name for bit, name in FLAGS.items() if flags & bit],
         "assets": assets,
+        "vault": ladder,
+    }
+
+
+def read_ladder(system) -> dict:
+    """The T-bill vault: NAV, idle cash and every lot with its accreted value."""
+    vault = system.vault
+    lots = []
+    for state, group in (("accruing", vault.accruingLots()), ("matured", vault.maturedLots())):
+        for lot in group:
+            series = chain.contracts.instance_at(lot.series)
+            lots.append(
+                {
+                    "series": lot.series,
+                    "code": series.seriesCode(),
+                    "state": state if not series.defaulted() else "defaulted",
+                    "maturity": int(lot.maturity),
+                    "amount": int(lot.amount),
+                    "cost": int(lot.cost),
+                    "face": int(lot.face),
+                    "markdown_bps": int(lot.markdownBps),
+                    "value": int(vault.lotValue(lot)),
+                }
+            )
+    return {
+        "address": vault.address,
+        "nav": int(vault.totalAssets()),
+        "idle_cash": int(vault.idleCash()),
+        "shares": int(vault.totalSupply()),
+        "share_decimals": int(vault.decimals()),
+        "lots": sorted(lots, key=lambda lot: lot["maturity"]),
     }
 
 
@@ -116,3 +149,28 @@ def render_status(status: dict, console: Console | None = None) -> None:
             format_amount(a["haircut_value_wad"], 18),
         )
     console.print(assets)
+    if status.get("vault"):
+        render_ladder(status["vault"], status["cash"]["decimals"], console)
+
+
+def render_ladder(ladder: dict, cash_decimals: int, console: Console) -> None:
+    title = (
+        f"T-bill vault: NAV {format_amount(ladder['nav'], cash_decimals)}, "
+        f"idle cash {format_amount(ladder['idle_cash'], cash_decimals)}"
+    )
+    table = Table(title=title)
+    for col in ("series", "state", "maturity", "holding (face)", "cost", "accreted value"):
+        table.add_column(col, justify="left" if col in ("series", "state", "maturity") else "right")
+    for lot in ladder["lots"]:
+        maturity = datetime.fromtimestamp(lot["maturity"], UTC).strftime("%Y-%m-%d")
+        table.add_row(
+            lot["code"],
+            lot["state"],
+            maturity,
+            format_amount(lot["face"], cash_decimals),
+            format_amount(lot["cost"], cash_decimals),
+            format_amount(lot["value"], cash_decimals),
+        )
+    if not ladder["lots"]:
+        table.add_row("-", "no bills held", "-", "-", "-", "-")
+    console.print(table)

@@ -24,3 +24,6 @@ def test_demo_tells_the_story_and_exits_zero():
     assert "refused: minting 6,500,000.00: the collateral ratio would fall to 98.28%" in text
     assert "Collateral ratio" in text and "237.17%" in text
     assert "Role matrix" in text
+    # The T-bill chapter: a ladder bought, a bill repaid at face, the ratio moving up.
+    assert "SLTB-12M" in text and "redeemed for 1,400,000.00 eSHL" in text
+    assert "301.73%" in text and "302.47%" in text
