@@ -6,6 +6,9 @@ story of treasury operations and prints the state after it.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from ape import accounts, chain, project
 from ape.logging import logger
 from rich.table import Table
@@ -13,7 +16,7 @@ from rich.table import Table
 from sovereign import apefix
 from sovereign.deploy import CASH, CollateralSpec, SystemConfig, deploy_system, local_role_holders
 from sovereign.preflight import simulate
-from sovereign.rolematrix import read_role_matrix, render_role_matrix
+from sovereign.rolematrix import read_role_matrix, render_role_matrix, role_matrix_json
 from sovereign.status import make_console, read_status, render_status
 from sovereign.units import format_amount, text_to_bytes32, to_units, wad
 
@@ -100,7 +103,14 @@ def main():
 
     render_status(read_status(system), console)
     tbill_story(system, deployer, holders, others, console)
-    render_role_matrix(read_role_matrix(system), console)
+    matrix = read_role_matrix(system)
+    render_role_matrix(matrix, console)
+    # The same state for machines and auditors, as JSON under reports/.
+    reports = Path("reports")
+    reports.mkdir(exist_ok=True)
+    (reports / "demo-status.json").write_text(json.dumps(read_status(system), indent=2))
+    (reports / "role-matrix.json").write_text(role_matrix_json(matrix))
+    console.print("written: reports/demo-status.json, reports/role-matrix.json")
 
 
 def tbill_story(system, deployer, holders, others, console) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from ape import chain
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 
 from sovereign.units import text_to_bytes32
 
@@ -17,52 +15,6 @@ def ref(text: str) -> bytes:
 def travel(seconds: int) -> None:
     """Move the chain's clock forward and mine a block at the new time."""
     chain.mine(1, timestamp=chain.pending_timestamp + seconds)
-
-
-def sign_permit(
-    token,
-    owner,
-    spender: str,
-    value: int,
-    deadline: int,
-    nonce: int | None = None,
-    chain_id: int | None = None,
-    name: str | None = None,
-):
-    """EIP-2612 permit signed with ``owner``'s test key; returns (v, r, s)."""
-    typed = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": name or token.name(),
-            "version": "1",
-            "chainId": chain_id if chain_id is not None else chain.chain_id,
-            "verifyingContract": token.address,
-        },
-        "message": {
-            "owner": owner.address,
-            "spender": str(spender),
-            "value": value,
-            "nonce": token.nonces(owner) if nonce is None else nonce,
-            "deadline": deadline,
-        },
-    }
-    signed = Account.sign_message(encode_typed_data(full_message=typed), owner.private_key)
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
 def dummy_args(abi, filler_address: str) -> list:

@@ -64,3 +64,34 @@ def apply_all() -> None:
     cache_test_account_derivation()
     skip_debug_log_tracing()
     quiet_revert_traces()
+    walk_sources_past_dependency_cache()
+
+
+def walk_sources_past_dependency_cache() -> None:
+    """ape lists a project's sources by walking the contracts folder and stops at
+    500 files. ape-solidity copies dependencies (all of OpenZeppelin, ~500 files)
+    into ``contracts/.cache`` while compiling, so a process that walks the folder
+    at that moment (a second test worker, say) stops inside the cache and loses
+    the project's own contracts ("no attribute 'MockERC20'"). Hidden folders are
+    excluded from sources anyway, so the walk skips them from the start."""
+    import os
+    from functools import cached_property
+    from pathlib import Path
+
+    from ape.exceptions import ProjectError
+    from ape.managers.project import SourceManager
+
+    def _all_files(self) -> list[Path]:
+        try:
+            root = self.get_contracts_path()
+        except ProjectError:
+            return []
+        found = []
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            found.extend(Path(folder) / name for name in files)
+        return found
+
+    prop = cached_property(_all_files)
+    prop.__set_name__(SourceManager, "_all_files")
+    SourceManager._all_files = prop

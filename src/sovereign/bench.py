@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sovereign.deploy import CollateralSpec, SystemConfig, deploy_system, local_role_holders
+from sovereign.permit import sign_permit
 from sovereign.units import WAD, text_to_bytes32
 
 TRANSFER_FLOOR = 33_388  # 21,000 + calldata + 2 x (cold SLOAD + SSTORE) + Transfer log
@@ -38,45 +39,6 @@ class Row:
         return self.ratio <= self.target_ratio
 
 
-def _sign_permit(token, owner, spender, value, deadline):
-    from eth_account import Account
-    from eth_account.messages import encode_typed_data
-
-    typed = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": token.name(),
-            "version": "1",
-            "chainId": chain.chain_id,
-            "verifyingContract": token.address,
-        },
-        "message": {
-            "owner": owner.address,
-            "spender": spender.address,
-            "value": value,
-            "nonce": token.nonces(owner),
-            "deadline": deadline,
-        },
-    }
-    signed = Account.sign_message(encode_typed_data(full_message=typed), owner.private_key)
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
-
-
 def _erc20_ops(token, alice, bob, carol) -> dict[str, int]:
     """Gas of the ERC-20 operations; alice and bob already hold the token."""
     out = {}
@@ -86,7 +48,7 @@ def _erc20_ops(token, alice, bob, carol) -> dict[str, int]:
         alice, bob, WAD, sender=carol
     ).gas_used
     deadline = chain.pending_timestamp + 3_600
-    v, r, s = _sign_permit(token, bob, carol, 5 * WAD, deadline)
+    v, r, s = sign_permit(token, bob, carol.address, 5 * WAD, deadline)
     out["permit (nonce 0 -> 1)"] = token.permit(
         bob, carol, 5 * WAD, deadline, v, r, s, sender=carol
     ).gas_used

@@ -52,7 +52,7 @@ def _repay(series, cash, central_bank):
 
 
 def test_ladder__nav_matches_model_through_every_maturity(
-    system, vault, ladder, cash, central_bank, vault_manager, investors
+    system, vault, ladder, cash, central_bank, vault_manager, investors, reporter
 ):
     model, bills = ladder
     nav = NavChecker(vault, model, bills)
@@ -60,6 +60,14 @@ def test_ladder__nav_matches_model_through_every_maturity(
     for step_days in (1, 30, 59):  # accretion before the first maturity
         travel(step_days * DAY)
         nav.check()
+    # The reporter marks the 12-month bill 2% below its accreted value, then lifts it.
+    vault.setMarkdown(bills["12M"], 200, sender=reporter)
+    model.markdown_bps[bills["12M"].address] = 200
+    marked = nav.check(may_decrease=True)
+    assert marked < nav.history[-2]
+    vault.setMarkdown(bills["12M"], 0, sender=reporter)
+    model.markdown_bps[bills["12M"].address] = 0
+    nav.check()
     for code in ("3M", "6M", "12M"):
         series = bills[code]
         ape.chain.mine(1, timestamp=series.maturity() - 1)

@@ -4,8 +4,9 @@ granular pauses, EIP-2612 permit."""
 import ape
 import pytest
 
+from sovereign.permit import sign_permit
 from sovereign.units import WAD
-from tests.utils import ref, sign_permit
+from tests.utils import ref
 
 PAUSE_MINT, PAUSE_REDEEM, PAUSE_TRANSFER = 1, 2, 4
 
