@@ -139,3 +139,32 @@ def test_unknown_option_is_refused_in_one_line():
     out = run("--optimize-yul-magic")
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0 and "unsupported option" in out.stderr
+
+
+def test_missing_prerequisites__one_line_each(tmp_path):
+    """`make` on a machine without Python 3.11+, node or npm names what to install."""
+    import sys
+
+    script = ROOT / "tools" / "check-prereqs.sh"
+    out = subprocess.run(
+        ["/bin/sh", str(script)],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(tmp_path), "PYTHON": "/nonexistent/python3"},
+    )
+    lines = out.stderr.strip().splitlines()
+    assert out.returncode == 1
+    assert len(lines) == 3
+    assert "Python 3.11 or newer" in lines[0]
+    assert "Node.js" in lines[1] and "npm" in lines[2]
+    import shutil
+
+    dirs = {str(Path(sys.executable).parent), "/usr/bin", "/bin"}
+    dirs |= {str(Path(shutil.which(tool)).parent) for tool in ("node", "npm")}
+    ok = subprocess.run(
+        ["/bin/sh", str(script)],
+        capture_output=True,
+        text=True,
+        env={"PATH": ":".join(sorted(dirs)), "PYTHON": sys.executable},
+    )
+    assert ok.returncode == 0, ok.stderr
