@@ -1,0 +1,81 @@
+"""`ape run deploy` and `ape run treasury status` through their real entry points,
+against an Anvil that is already running (reached by URL, as a real node would
+be), not the embedded one."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APE = str(Path(sys.executable).with_name("ape"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def node():
+    """An Anvil started on its own, on a free port; stopped after the test."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [shutil.which("anvil"), "--port", str(port), "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def run(*args, deployments: Path):
+    env = {**os.environ, "SOVEREIGN_DEPLOYMENTS": str(deployments), "COLUMNS": "200"}
+    return subprocess.run(
+        [APE, "run", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
+    )
+
+
+def test_deploy_then_status_on_a_running_node(node, tmp_path):
+    out = run("deploy", "--network", node, "--yes", deployments=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    manifests = list(tmp_path.glob("*.json"))
+    assert [m.name for m in manifests] == ["ethereum-custom-31337.json"]
+    manifest = json.loads(manifests[0].read_text())
+    assert manifest["chain_id"] == 31337 and manifest["compiler"].startswith("solc 0.8.30")
+    reserve = manifest["contracts"]["Reserve"]
+    assert reserve["address"].startswith("0x") and reserve["block"] > 0 and reserve["tx"]
+    assert manifest["holders"]["minter"] == "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+
+    status = run("treasury", "status", "--network", node, "--json", deployments=tmp_path)
+    assert status.returncode == 0, status.stderr[-2000:]
+    state = json.loads(status.stdout[status.stdout.index("{") :])
+    assert state["stablecoin"]["total_supply"] == 0
+    assert state["min_collateral_ratio_wad"] == 102 * 10**16
+    assert state["vault"]["nav"] == 0
+
+    again = run("deploy", "--network", node, "--yes", deployments=tmp_path)
+    assert again.returncode != 0
+    assert "exists: pass --replace to deploy anew over it" in again.stderr
+    assert json.loads(manifests[0].read_text()) == manifest  # nothing replaced
+
+
+def test_status_without_a_manifest__one_clear_line(node, tmp_path):
+    out = run("treasury", "status", "--network", node, deployments=tmp_path)
+    assert out.returncode != 0
+    assert "no deployment manifest at" in out.stderr and "run `ape run deploy` first" in out.stderr
