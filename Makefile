@@ -9,7 +9,8 @@ STAMPS := .stamps
 ENV := . tools/env.sh &&
 APE_NET ?= ethereum:local:foundry
 # Two workers (pytest-xdist), each with its own Anvil: the suite is bound by the
-# Python client, so this halves its wall time on a 2-core machine.
+# Python client, so this halves its wall time on a 2-core machine. loadgroup
+# keeps the command-line tests (one shared node and deployment) on one worker.
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
@@ -54,7 +55,7 @@ compile: setup
 	$(ENV) ape compile
 
 test: compile
-	$(ENV) ape test -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(ENV) ape test -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 demo: compile
 	$(ENV) ape run demo --network $(APE_NET)

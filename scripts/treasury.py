@@ -1,21 +1,83 @@
 """`ape run treasury`: treasury operations against a deployed system.
 
-    ape run treasury status --network http://127.0.0.1:8545 [--json]
+    ape run treasury status  [--json]
+    ape run treasury mint RECIPIENT AMOUNT --id MINT-0001
+    ape run treasury redeem AMOUNT --id R-0001 --account exchange
+    ape run treasury burn AMOUNT --id BURN-0001
+    ape run treasury batch instructions.csv [--journal receipts.jsonl]
+    ape run treasury participants add|remove ADDRESS --ref LIC-0042
+    ape run treasury oracle report FEED PRICE
+    ape run treasury pause|unpause mint,redeem,transfer
+    ape run treasury roles show [--json]
 
-The system is found from the network's manifest (deployments/); see `ape run deploy`.
+Every command takes --network (default: the embedded local Anvil); writes take
+--account (default on local chains: the Anvil test account holding the role),
+--dry-run and --yes. The system is found from the network's manifest
+(deployments/); see `ape run deploy`.
 """
 
 from __future__ import annotations
 
 import json
+from functools import wraps
+from pathlib import Path
 
 import click
 from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
 from sovereign import apefix
+from sovereign.inputs import InputError, parse_amount, resolve_address
 from sovereign.manifest import ManifestError, load_manifest, load_system, manifest_path
+from sovereign.operations import (
+    OperationRefused,
+    Operator,
+    check_batch,
+    instruction_id,
+    read_batch,
+    run_batch,
+    signer,
+)
+from sovereign.rolematrix import read_role_matrix, render_role_matrix, role_matrix_json
 from sovereign.status import make_console, read_status, render_status
+
+PAUSE_FLAGS = {"mint": 1, "redeem": 2, "transfer": 4}
+# "-5" must reach the amount parser (which refuses it clearly), not click's option parser.
+AMOUNTS = {"ignore_unknown_options": True}
+
+
+def _operator(dry_run=False, yes=False) -> Operator:
+    logger.set_level("WARNING")
+    apefix.apply_all()
+    manifest = load_manifest(manifest_path())
+    return Operator(
+        load_system(manifest),
+        manifest,
+        make_console(),
+        dry_run=dry_run,
+        yes=yes,
+        confirm=lambda prompt: click.confirm(prompt, default=False),
+    )
+
+
+def one_line_errors(fn):
+    """Operator mistakes and refused writes end the command with one clear line."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (InputError, OperationRefused, ManifestError) as err:
+            raise click.ClickException(str(err)) from None
+
+    return wrapper
+
+
+def write_options(fn):
+    fn = click.option("--yes", is_flag=True, help="do not ask for confirmation")(fn)
+    fn = click.option("--dry-run", is_flag=True, help="preflight only; send nothing")(fn)
+    fn = click.option("--account", "alias", default=None, help="ape account alias")(fn)
+    return fn
 
 
 @click.group()
@@ -23,21 +85,245 @@ def cli():
     """Treasury operations on the deployed sovereign stablecoin."""
 
 
-def _system():
-    logger.set_level("WARNING")
-    apefix.apply_all()
-    try:
-        return load_system(load_manifest(manifest_path()))
-    except ManifestError as err:
-        raise click.ClickException(str(err)) from None
-
-
 @cli.command(cls=ConnectedProviderCommand)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@one_line_errors
 def status(as_json):
     """Supply, collateral value and ratio, assets and feed ages, pauses, the T-bill ladder."""
-    state = read_status(_system())
+    op = _operator()
+    state = read_status(op.system)
+    state["minter_allowances"] = {
+        op.manifest["holders"]["minter"]: int(
+            op.system.reserve.minterAllowance(op.manifest["holders"]["minter"])
+        )
+    }
     if as_json:
         click.echo(json.dumps(state, indent=2))
     else:
-        render_status(state, make_console())
+        render_status(state, op.console)
+
+
+@cli.command(cls=ConnectedProviderCommand, context_settings=AMOUNTS)
+@click.argument("recipient")
+@click.argument("amount")
+@click.option("--id", "ident", required=True, help="instruction id (unique, up to 32 ASCII)")
+@write_options
+@one_line_errors
+def mint(recipient, amount, ident, alias, dry_run, yes):
+    """Mint AMOUNT stablecoin to the licensed participant RECIPIENT."""
+    op = _operator(dry_run, yes)
+    to = resolve_address(recipient, op.labels)
+    units = op.coin_amount(amount)
+    sender = signer(alias, "minter", op.manifest)
+    op.send(
+        op.system.reserve,
+        "mint",
+        (to, units, instruction_id(ident)),
+        sender,
+        f"minting {op.describe_coin(units)} to {to} ({ident})",
+    )
+
+
+@cli.command(cls=ConnectedProviderCommand, context_settings=AMOUNTS)
+@click.argument("amount")
+@click.option("--id", "ident", required=True, help="instruction id (unique per participant)")
+@write_options
+@one_line_errors
+def redeem(amount, ident, alias, dry_run, yes):
+    """Redeem AMOUNT stablecoin for settlement cash (the signer is the participant)."""
+    op = _operator(dry_run, yes)
+    units = op.coin_amount(amount)
+    if alias is None:
+        raise OperationRefused("--account is required: the participant who redeems signs")
+    sender = signer(alias, "", op.manifest)
+    op.send(
+        op.system.reserve,
+        "redeem",
+        (units, instruction_id(ident)),
+        sender,
+        f"redeeming {op.describe_coin(units)} ({ident})",
+    )
+
+
+@cli.command(cls=ConnectedProviderCommand, context_settings=AMOUNTS)
+@click.argument("amount")
+@click.option("--id", "ident", required=True, help="instruction id")
+@write_options
+@one_line_errors
+def burn(amount, ident, alias, dry_run, yes):
+    """Burn AMOUNT of the treasury's (the burner's) own stablecoin."""
+    op = _operator(dry_run, yes)
+    units = op.coin_amount(amount)
+    sender = signer(alias, "burner", op.manifest)
+    op.send(
+        op.system.reserve,
+        "burn",
+        (units, instruction_id(ident)),
+        sender,
+        f"burning {op.describe_coin(units)} ({ident})",
+    )
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--journal",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="receipt journal (JSON lines); default FILE.journal.jsonl",
+)
+@click.option("--minter", "minter_alias", default=None, help="account for mint rows")
+@click.option("--burner", "burner_alias", default=None, help="account for burn rows")
+@click.option("--dry-run", is_flag=True, help="validate and simulate only")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@one_line_errors
+def batch(file, journal, minter_alias, burner_alias, dry_run, yes):
+    """Execute FILE.csv (instruction_id,action,recipient,amount), resumably."""
+    op = _operator(dry_run, yes)
+    rows = read_batch(file, op)
+    minter = signer(minter_alias, "minter", op.manifest)
+    burner = signer(burner_alias, "burner", op.manifest)
+    op.header(minter)
+    todo = check_batch(rows, op, minter, burner)
+    op.console.print(
+        f"validated {len(rows)} rows; {len(rows) - len(todo)} already executed "
+        f"on-chain; the whole batch simulates cleanly"
+    )
+    if dry_run:
+        op.console.print("dry run: nothing sent")
+        return
+    if todo and not yes and not click.confirm(f"Send {len(todo)} instructions?", default=False):
+        raise OperationRefused("not confirmed; nothing sent")
+    journal = journal or file.with_suffix(".journal.jsonl")
+    summary = run_batch(rows, todo, op, minter, burner, journal)
+    op.console.print(
+        f"summary: {summary['rows']} rows, {summary['executed']} executed, "
+        f"{summary['skipped']} skipped (already executed; {summary['recovered']} journaled "
+        f"from chain events), gas {summary['gas']:,}; "
+        f"journal {journal}"
+    )
+
+
+@cli.group()
+def participants():
+    """License or de-list authorized participants (AML-registered exchanges)."""
+
+
+@participants.command("add", cls=ConnectedProviderCommand)
+@click.argument("address")
+@click.option("--ref", "reference", required=True, help="licence reference")
+@write_options
+@one_line_errors
+def participants_add(address, reference, alias, dry_run, yes):
+    op = _operator(dry_run, yes)
+    who = resolve_address(address, op.labels)
+    op.send(
+        op.system.reserve,
+        "registerParticipant",
+        (who, instruction_id(reference)),
+        signer(alias, "registrar", op.manifest),
+        f"licensing {who} ({reference})",
+    )
+
+
+@participants.command("remove", cls=ConnectedProviderCommand)
+@click.argument("address")
+@click.option("--ref", "reference", required=True, help="reason reference")
+@write_options
+@one_line_errors
+def participants_remove(address, reference, alias, dry_run, yes):
+    op = _operator(dry_run, yes)
+    who = resolve_address(address, op.labels)
+    op.send(
+        op.system.reserve,
+        "removeParticipant",
+        (who, instruction_id(reference)),
+        signer(alias, "registrar", op.manifest),
+        f"de-listing {who} ({reference})",
+    )
+
+
+@cli.group()
+def oracle():
+    """The oracle stub's price feeds."""
+
+
+@oracle.command("report", cls=ConnectedProviderCommand, context_settings=AMOUNTS)
+@click.argument("feed")
+@click.argument("price")
+@write_options
+@one_line_errors
+def oracle_report(feed, price, alias, dry_run, yes):
+    """Report PRICE (per whole asset) to FEED (a symbol from the manifest, e.g. SB30)."""
+    op = _operator(dry_run, yes)
+    if feed not in op.system.feeds:
+        raise InputError(f"no feed {feed!r}; known: {', '.join(sorted(op.system.feeds)) or 'none'}")
+    contract = op.system.feeds[feed]
+    answer = parse_amount(price, int(contract.decimals()), f"the {feed} feed")
+    op.send(
+        contract,
+        "report",
+        (answer,),
+        signer(alias, "oracle-reporter", op.manifest),
+        f"reporting {price} for {feed}",
+    )
+
+
+def _flags(text: str) -> int:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PAUSE_FLAGS]
+    if not names or unknown:
+        raise InputError(f"pause flags must be among {', '.join(PAUSE_FLAGS)}; got {text!r}")
+    value = 0
+    for name in names:
+        value |= PAUSE_FLAGS[name]
+    return value
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@click.argument("what")
+@write_options
+@one_line_errors
+def pause(what, alias, dry_run, yes):
+    """Pause WHAT (mint,redeem,transfer): the guardian, at once."""
+    op = _operator(dry_run, yes)
+    op.send(
+        op.system.stablecoin,
+        "pause",
+        (_flags(what),),
+        signer(alias, "guardian", op.manifest),
+        f"pausing {what}",
+    )
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@click.argument("what")
+@write_options
+@one_line_errors
+def unpause(what, alias, dry_run, yes):
+    """Unpause WHAT: the governor, through its delay (schedule, then execute)."""
+    op = _operator(dry_run, yes)
+    op.send(
+        op.system.stablecoin,
+        "unpause",
+        (_flags(what),),
+        signer(alias, "governor", op.manifest),
+        f"unpausing {what}",
+    )
+
+
+@cli.group()
+def roles():
+    """The role matrix."""
+
+
+@roles.command("show", cls=ConnectedProviderCommand)
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def roles_show(as_json):
+    op = _operator()
+    matrix = read_role_matrix(op.system)
+    if as_json:
+        click.echo(role_matrix_json(matrix))
+    else:
+        render_role_matrix(matrix, op.console)

@@ -10,7 +10,13 @@ def _amt(value: int) -> str:
 
 
 def _hex(value) -> str:
-    return value.hex() if isinstance(value, bytes | bytearray) else str(value)
+    """bytes32 ids as their text when they are readable ASCII (as operators wrote them)."""
+    if isinstance(value, bytes | bytearray):
+        text = bytes(value).rstrip(b"\0")
+        if text and all(32 <= b < 127 for b in text):
+            return text.decode("ascii")
+        return "0x" + bytes(value).hex()
+    return str(value)
 
 
 # custom error name -> sentence built from its inputs (all values are raw on-chain integers)

@@ -1,0 +1,296 @@
+"""`ape run treasury` through its real entry point, against an Anvil started on
+its own: the happy paths, bad input of every kind (one clear line, exit code not
+0, nothing sent), and a batch killed mid-way with its node, resumed after a
+restart, ending with every instruction executed exactly once."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from ape import networks
+
+from sovereign.manifest import load_system
+from sovereign.units import text_to_bytes32
+
+ROOT = Path(__file__).resolve().parents[2]
+APE = str(Path(sys.executable).with_name("ape"))
+WAD = 10**18
+EXCHANGE = "0x2546BcD3c84621e976D8185a91A922aE77ECEc30"  # Anvil account 16
+
+
+class Node:
+    """An Anvil on a fixed port whose state survives a restart (--state)."""
+
+    def __init__(self, port: int, state: Path):
+        self.port, self.state, self.proc = port, state, None
+        self.url = f"http://127.0.0.1:{port}"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [
+                shutil.which("anvil"),
+                "--port",
+                str(self.port),
+                "--silent",
+                "--state",
+                str(self.state),
+                "--state-interval",
+                "1",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        import socket
+
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("anvil did not start")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=20)
+
+
+# One node and one deployment for the module, on one test worker: every `ape run`
+# is a new process (~3 s to start), so the set-up is paid once. Tests that send
+# something measure the change; the bad-input tests check that nothing moved.
+pytestmark = pytest.mark.xdist_group("cli")
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    n = Node(port, tmp_path_factory.mktemp("anvil") / "anvil-state.json")
+    n.start()
+    yield n
+    n.stop()
+
+
+def treasury(*args, node, deployments, check=False):
+    env = {**os.environ, "SOVEREIGN_DEPLOYMENTS": str(deployments), "COLUMNS": "200"}
+    out = subprocess.run(
+        [APE, "run", *args, "--network", node.url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    if check:
+        assert out.returncode == 0, (out.stdout[-1500:], out.stderr[-1500:])
+    return out
+
+
+@pytest.fixture(scope="module")
+def deployed(node, tmp_path_factory, accounts):
+    """Deployed by `ape run deploy`; 10,000,000 cash deposited into the vault for the
+    reserve (its shares are the collateral); an exchange licensed by the CLI."""
+    deployments = tmp_path_factory.mktemp("deployments")
+    treasury("deploy", "--yes", node=node, deployments=deployments, check=True)
+    manifest = json.loads(next(deployments.glob("*.json")).read_text())
+    with networks.parse_network_choice(node.url):
+        system = load_system(manifest)
+        by_address = {a.address: a for a in accounts}
+        treasury_acct = by_address[manifest["deployer"]]
+        compliance = by_address[manifest["holders"]["compliance"]]
+        bank = by_address[manifest["holders"]["central-bank"]]
+        system.vault.setAllowlisted(
+            treasury_acct, True, text_to_bytes32("KYC-T"), sender=compliance
+        )
+        system.cash.mint(treasury_acct, 10_000_000 * 10**6, sender=bank)
+        system.cash.approve(system.vault, 2**256 - 1, sender=treasury_acct)
+        system.vault.deposit(10_000_000 * 10**6, system.reserve, sender=treasury_acct)
+    treasury(
+        "treasury",
+        "participants",
+        "add",
+        EXCHANGE,
+        "--ref",
+        "VASP-1",
+        "--yes",
+        node=node,
+        deployments=deployments,
+        check=True,
+    )
+    return deployments, manifest
+
+
+def supply(node, deployments):
+    """Total supply read straight from the node (no ape process to start)."""
+    from web3 import Web3
+
+    manifest = json.loads(next(deployments.glob("*.json")).read_text())
+    coin = manifest["contracts"]["SovereignStablecoin"]["address"]
+    w3 = Web3(Web3.HTTPProvider(node.url))
+    return int.from_bytes(w3.eth.call({"to": coin, "data": "0x18160ddd"}), "big")
+
+
+def test_mint__happy_path_then_replay_refused(node, deployed):
+    deployments, _ = deployed
+    before = supply(node, deployments)
+    out = treasury(
+        "treasury",
+        "mint",
+        EXCHANGE,
+        "1,000,000.50",
+        "--id",
+        "MINT-1",
+        "--yes",
+        node=node,
+        deployments=deployments,
+        check=True,
+    )
+    assert "network http://127.0.0.1" in out.stdout and "account 0x3C44" in out.stdout
+    assert supply(node, deployments) - before == 1_000_000_500_000_000_000_000_000
+    again = treasury(
+        "treasury",
+        "mint",
+        EXCHANGE,
+        "1",
+        "--id",
+        "MINT-1",
+        "--yes",
+        node=node,
+        deployments=deployments,
+    )
+    assert again.returncode != 0
+    assert "instruction MINT-1 was already executed" in again.stderr
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["mint", EXCHANGE, "1,00", "--id", "X"], "thousands separator in the wrong place"),
+        (["mint", EXCHANGE, "-5", "--id", "X"], "is negative"),
+        (["mint", EXCHANGE, "0", "--id", "X"], "is zero"),
+        (["mint", EXCHANGE, "1.0000000000000000001", "--id", "X"], "19 decimal places"),
+        (["mint", EXCHANGE.lower(), "1", "--id", "X"], "not checksummed"),
+        (["mint", "0xdeadbeef", "1", "--id", "X"], "neither an address nor a known label"),
+        (["mint", EXCHANGE, "1", "--id", "X" * 33], "longer than 32 characters"),
+        (["mint", EXCHANGE, "9,800,000", "--id", "X"], "below the 102.00% minimum"),
+        (
+            ["mint", "0x90F79bf6EB2c4f870365E785982E1f101E93b906", "1", "--id", "X"],
+            "is not a registered participant",
+        ),
+        (["pause", "everything"], "pause flags must be among"),
+    ],
+)
+def test_bad_input__one_line__nothing_sent(node, deployed, args, message):
+    deployments, _ = deployed
+    before = supply(node, deployments)
+    out = treasury("treasury", *args, "--yes", node=node, deployments=deployments)
+    assert out.returncode != 0
+    assert message in out.stderr, out.stderr[-800:]
+    assert out.stderr.strip().startswith("Error:") and out.stderr.strip().count("\n") == 0
+    assert supply(node, deployments) == before
+
+
+def test_dry_run__simulates_and_sends_nothing(node, deployed):
+    deployments, _ = deployed
+    before = supply(node, deployments)
+    for _ in range(2):  # the id is not consumed: the same dry run passes twice
+        out = treasury(
+            "treasury",
+            "mint",
+            EXCHANGE,
+            "100",
+            "--id",
+            "DRY-1",
+            "--dry-run",
+            node=node,
+            deployments=deployments,
+            check=True,
+        )
+        assert "preflight passed" in out.stdout and "dry run: nothing sent" in out.stdout
+    assert supply(node, deployments) == before
+
+
+def test_batch__killed_node_mid_way__resumes_exactly_once(node, deployed, tmp_path):
+    deployments, _ = deployed
+    start = supply(node, deployments)
+    csv_path = tmp_path / "batch.csv"
+    lines = ["instruction_id,action,recipient,amount"]
+    lines += [f"B-{i:03d},mint,{EXCHANGE},1000" for i in range(50)]
+    csv_path.write_text("\n".join(lines) + "\n")
+    journal = tmp_path / "batch.journal.jsonl"
+    env = {**os.environ, "SOVEREIGN_DEPLOYMENTS": str(deployments)}
+    proc = subprocess.Popen(
+        [
+            APE,
+            "run",
+            "treasury",
+            "batch",
+            str(csv_path),
+            "--yes",
+            "--journal",
+            str(journal),
+            "--network",
+            node.url,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.time() + 300
+    while time.time() < deadline:  # kill the node once a part of the batch is in
+        if journal.exists() and len(journal.read_text().splitlines()) >= 15:
+            break
+        time.sleep(0.05)
+    node.stop()
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0, "the batch should fail when its node dies"
+    node.start()
+    out = treasury(
+        "treasury",
+        "batch",
+        str(csv_path),
+        "--yes",
+        "--journal",
+        str(journal),
+        node=node,
+        deployments=deployments,
+        check=True,
+    )
+    assert "50 rows" in out.stdout
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]
+    executed = [e["instruction_id"] for e in entries if e["result"] == "executed"]
+    assert sorted(executed) == [f"B-{i:03d}" for i in range(50)]  # each exactly once
+    assert "50 rows" in out.stdout and "skipped" in out.stdout
+    # A journal that lost its tail (written after the transactions, then cut) is
+    # completed from the chain's events on the next run; nothing is sent again.
+    lines = journal.read_text().splitlines()
+    journal.write_text("\n".join(lines[:-5]) + "\n")
+    out = treasury(
+        "treasury",
+        "batch",
+        str(csv_path),
+        "--yes",
+        "--journal",
+        str(journal),
+        node=node,
+        deployments=deployments,
+        check=True,
+    )
+    assert "0 executed, 50 skipped (already executed; 5 journaled from chain events)" in out.stdout
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert sorted(e["instruction_id"] for e in entries) == [f"B-{i:03d}" for i in range(50)]
+    assert sum(1 for e in entries if e.get("recovered_from_chain")) >= 5
+    assert supply(node, deployments) - start == 50 * 1000 * WAD
+    assert supply(node, deployments) - start == 50 * 1000 * WAD
