@@ -327,3 +327,206 @@ def roles_show(as_json):
         click.echo(role_matrix_json(matrix))
     else:
         render_role_matrix(matrix, op.console)
+
+
+@roles.command("grant", cls=ConnectedProviderCommand)
+@click.argument("role")
+@click.argument("address")
+@click.option(
+    "--delay",
+    "execution_delay",
+    default=0,
+    type=click.IntRange(0, 2**32 - 1),
+    help="the holder's execution delay [seconds]",
+)
+@write_options
+@one_line_errors
+def roles_grant(role, address, execution_delay, alias, dry_run, yes):
+    """Grant ROLE (a label, e.g. minter) to ADDRESS: the admin, through its delay."""
+    op = _operator(dry_run, yes)
+    role_id = _role(role)
+    who = resolve_address(address, op.labels)
+    op.send(
+        op.system.manager,
+        "grantRole",
+        (role_id, who, execution_delay),
+        signer(alias, "governor", op.manifest),
+        f"granting {role} to {who}",
+    )
+
+
+@roles.command("revoke", cls=ConnectedProviderCommand)
+@click.argument("role")
+@click.argument("address")
+@write_options
+@one_line_errors
+def roles_revoke(role, address, alias, dry_run, yes):
+    """Revoke ROLE from ADDRESS: the admin, through its delay."""
+    op = _operator(dry_run, yes)
+    who = resolve_address(address, op.labels)
+    op.send(
+        op.system.manager,
+        "revokeRole",
+        (_role(role), who),
+        signer(alias, "governor", op.manifest),
+        f"revoking {role} from {who}",
+    )
+
+
+def _role(label: str) -> int:
+    from sovereign.roles import Role
+
+    known = {r.label: int(r) for r in Role if r not in (Role.ADMIN, Role.PUBLIC)}
+    if label not in known:
+        raise InputError(f"unknown role {label!r}; roles: {', '.join(known)}")
+    return known[label]
+
+
+@cli.group()
+def compliance():
+    """AML freezes and court-ordered seizures (the compliance officer)."""
+
+
+@compliance.command("freeze", cls=ConnectedProviderCommand)
+@click.argument("address")
+@click.option("--case", "case", required=True, help="AML case reference")
+@write_options
+@one_line_errors
+def compliance_freeze(address, case, alias, dry_run, yes):
+    op = _operator(dry_run, yes)
+    who = resolve_address(address, op.labels)
+    op.send(
+        op.system.stablecoin,
+        "freeze",
+        (who, instruction_id(case)),
+        signer(alias, "compliance", op.manifest),
+        f"freezing {who} ({case})",
+    )
+
+
+@compliance.command("unfreeze", cls=ConnectedProviderCommand)
+@click.argument("address")
+@click.option("--case", "case", required=True, help="AML case reference")
+@write_options
+@one_line_errors
+def compliance_unfreeze(address, case, alias, dry_run, yes):
+    op = _operator(dry_run, yes)
+    who = resolve_address(address, op.labels)
+    op.send(
+        op.system.stablecoin,
+        "unfreeze",
+        (who, instruction_id(case)),
+        signer(alias, "compliance", op.manifest),
+        f"unfreezing {who} ({case})",
+    )
+
+
+@compliance.command("seize", cls=ConnectedProviderCommand, context_settings=AMOUNTS)
+@click.argument("source")
+@click.argument("destination")
+@click.argument("amount")
+@click.option("--case", "case", required=True, help="court order reference")
+@write_options
+@one_line_errors
+def compliance_seize(source, destination, amount, case, alias, dry_run, yes):
+    """Move AMOUNT from the frozen SOURCE to DESTINATION under a court order."""
+    op = _operator(dry_run, yes)
+    src, dst = resolve_address(source, op.labels), resolve_address(destination, op.labels)
+    units = op.coin_amount(amount)
+    op.send(
+        op.system.stablecoin,
+        "seize",
+        (src, dst, units, instruction_id(case)),
+        signer(alias, "compliance", op.manifest),
+        f"seizing {op.describe_coin(units)} from {src} to {dst} ({case})",
+    )
+
+
+@cli.group()
+def bills():
+    """T-bill series and the vault's ladder."""
+
+
+def _series(op, code: str):
+    from ape import project
+
+    address = op.system.registry.seriesByCode(code)
+    if int(address, 16) == 0:
+        raise InputError(f"no T-bill series with code {code!r}")
+    return project.TBillSeries.at(address)
+
+
+@bills.command("issue", cls=ConnectedProviderCommand, context_settings=AMOUNTS)
+@click.argument("code")
+@click.option("--days", required=True, type=click.IntRange(1, 3650), help="days to maturity")
+@click.option("--price", required=True, help="auction price per 1.00 of face, e.g. 0.9875")
+@click.option("--amount", required=True, help="face amount offered")
+@write_options
+@one_line_errors
+def bills_issue(code, days, price, amount, alias, dry_run, yes):
+    """Create series CODE (face 1.00 cash per token) and open its auction: the debt office."""
+    from ape import chain
+
+    op = _operator(dry_run, yes)
+    decimals = int(op.system.cash.decimals())
+    price_units = parse_amount(price, decimals, "the price")
+    offered = parse_amount(amount, decimals, "the series")
+    office = signer(alias, "debt-office", op.manifest)
+    now = chain.pending_timestamp
+    op.send(
+        op.system.registry,
+        "createSeries",
+        (code, decimals, 10**decimals, now, now + days * 86_400),
+        office,
+        f"creating series {code} maturing in {days} days",
+    )
+    if not dry_run:
+        op.send(
+            op.system.registry,
+            "openAuction",
+            (_series(op, code).address, price_units, offered),
+            office,
+            f"opening the {code} auction at {price} for {amount}",
+        )
+
+
+@bills.command("buy", cls=ConnectedProviderCommand, context_settings=AMOUNTS)
+@click.argument("code")
+@click.argument("amount")
+@click.option("--max-price", required=True, help="highest price per 1.00 of face")
+@write_options
+@one_line_errors
+def bills_buy(code, amount, max_price, alias, dry_run, yes):
+    """The vault buys AMOUNT face of series CODE at its auction: the vault manager."""
+    op = _operator(dry_run, yes)
+    series = _series(op, code)
+    decimals = int(series.decimals())
+    units = parse_amount(amount, decimals, code)
+    limit = parse_amount(max_price, int(op.system.cash.decimals()), "the price")
+    op.send(
+        op.system.vault,
+        "buy",
+        (series.address, units, limit),
+        signer(alias, "vault-manager", op.manifest),
+        f"buying {amount} of {code}",
+    )
+
+
+@bills.command("redeem", cls=ConnectedProviderCommand)
+@click.argument("code")
+@write_options
+@one_line_errors
+def bills_redeem(code, alias, dry_run, yes):
+    """The vault redeems its matured holding of series CODE: the vault manager."""
+    from ape import chain
+
+    op = _operator(dry_run, yes)
+    series = _series(op, code)
+    manager = signer(alias, "vault-manager", op.manifest)
+    vault = op.system.vault
+    if all(lot.series != series.address for lot in vault.maturedLots()):
+        if int(series.maturity()) > chain.blocks.head.timestamp:
+            raise OperationRefused(f"{code} has not matured yet")
+        op.send(vault, "sync", (), manager, "moving matured bills out of the accruing set")
+    index = [lot.series for lot in vault.maturedLots()].index(series.address)
+    op.send(vault, "redeemMatured", (index,), manager, f"redeeming the matured {code}")

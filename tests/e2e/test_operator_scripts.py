@@ -28,7 +28,7 @@ def node():
     """An Anvil started on its own, on a free port; stopped after the test."""
     port = _free_port()
     proc = subprocess.Popen(
-        [shutil.which("anvil"), "--port", str(port), "--silent"],
+        [shutil.which("anvil"), "--port", str(port), "--silent", "--accounts", "20"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

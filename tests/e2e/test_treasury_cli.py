@@ -38,6 +38,8 @@ class Node:
                 "--port",
                 str(self.port),
                 "--silent",
+                "--accounts",
+                "20",
                 "--state",
                 str(self.state),
                 "--state-interval",
@@ -294,3 +296,128 @@ def test_batch__killed_node_mid_way__resumes_exactly_once(node, deployed, tmp_pa
     assert sum(1 for e in entries if e.get("recovered_from_chain")) >= 5
     assert supply(node, deployments) - start == 50 * 1000 * WAD
     assert supply(node, deployments) - start == 50 * 1000 * WAD
+
+
+def _rpc(node, method, params):
+    from web3 import Web3
+
+    return Web3(Web3.HTTPProvider(node.url)).provider.make_request(method, params)
+
+
+def _frozen(node, manifest, address) -> bool:
+    from web3 import Web3
+
+    coin = manifest["contracts"]["SovereignStablecoin"]["address"]
+    data = "0xd0516650" + address[2:].lower().rjust(64, "0")  # frozen(address)
+    w3 = Web3(Web3.HTTPProvider(node.url))
+    return int.from_bytes(w3.eth.call({"to": coin, "data": data}), "big") == 1
+
+
+def test_compliance_freeze_and_unfreeze(node, deployed):
+    deployments, manifest = deployed
+    alice = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"  # Anvil account 17
+    treasury(
+        "treasury",
+        "compliance",
+        "freeze",
+        alice,
+        "--case",
+        "AML-9",
+        "--yes",
+        node=node,
+        deployments=deployments,
+        check=True,
+    )
+    assert _frozen(node, manifest, alice)
+    again = treasury(
+        "treasury",
+        "compliance",
+        "freeze",
+        alice,
+        "--case",
+        "AML-9",
+        "--yes",
+        node=node,
+        deployments=deployments,
+    )
+    assert again.returncode != 0 and f"account {alice} is frozen" in again.stderr
+    treasury(
+        "treasury",
+        "compliance",
+        "unfreeze",
+        alice,
+        "--case",
+        "AML-9",
+        "--yes",
+        node=node,
+        deployments=deployments,
+        check=True,
+    )
+    assert not _frozen(node, manifest, alice)
+
+
+def test_delayed_role_grant__scheduled_then_executed(node, deployed):
+    deployments, _ = deployed
+    new_burner = "0xdF3e18d64BC6A983f673Ab319CCaE4f1a57C7097"  # Anvil account 18
+    args = ("treasury", "roles", "grant", "burner", new_burner, "--yes")
+    first = treasury(*args, node=node, deployments=deployments, check=True)
+    assert (
+        "scheduled" in first.stdout and "run the same command again after 86,400 s" in first.stdout
+    )
+    early = treasury(*args, node=node, deployments=deployments)
+    assert early.returncode != 0 and "is scheduled; it can be executed from" in early.stderr
+    _rpc(node, "evm_increaseTime", [86_401])
+    _rpc(node, "evm_mine", [])
+    done = treasury(*args, node=node, deployments=deployments, check=True)
+    assert "executed:" in done.stdout
+    shown = treasury(
+        "treasury", "roles", "show", "--json", node=node, deployments=deployments, check=True
+    )
+    matrix = json.loads(shown.stdout[shown.stdout.index("[") :])
+    burners = next(r for r in matrix if r["role"] == "burner")["holders"]
+    assert new_burner in [h["account"] for h in burners]
+
+
+def test_bills_issue_and_buy(node, deployed):
+    deployments, _ = deployed
+    treasury(
+        "treasury",
+        "bills",
+        "issue",
+        "SLTB-CLI",
+        "--days",
+        "91",
+        "--price",
+        "0.9875",
+        "--amount",
+        "1,000,000",
+        "--yes",
+        node=node,
+        deployments=deployments,
+        check=True,
+    )
+    out = treasury(
+        "treasury",
+        "bills",
+        "buy",
+        "SLTB-CLI",
+        "100,000",
+        "--max-price",
+        "0.99",
+        "--yes",
+        node=node,
+        deployments=deployments,
+        check=True,
+    )
+    assert "buying 100,000 of SLTB-CLI" in out.stdout
+    status = treasury(
+        "treasury", "status", "--json", node=node, deployments=deployments, check=True
+    )
+    lots = json.loads(status.stdout[status.stdout.index("{") :])["vault"]["lots"]
+    assert [(lot["code"], lot["face"], lot["cost"]) for lot in lots] == [
+        ("SLTB-CLI", 100_000 * 10**6, 98_750 * 10**6)
+    ]
+    early = treasury(
+        "treasury", "bills", "redeem", "SLTB-CLI", "--yes", node=node, deployments=deployments
+    )
+    assert early.returncode != 0 and "SLTB-CLI has not matured yet" in early.stderr
