@@ -4,7 +4,14 @@ from ape.logging import logger
 from rich.console import Console
 
 from sovereign import apefix
-from sovereign.bench import VAULT_LADDER, report, report_curve, run_core_bench, run_vault_bench
+from sovereign.bench import (
+    VAULT_LADDER,
+    report,
+    report_curve,
+    run_batch_bench,
+    run_core_bench,
+    run_vault_bench,
+)
 
 
 def main():
@@ -21,6 +28,7 @@ def main():
         extra={"total_assets_curve": curve, "ladder_held": VAULT_LADDER},
     )
     report_curve(curve, console)
+    run_batch_bench(console)
     failed = [r.operation for r in rows + vault_rows if r.ok is False]
     if failed:
         raise SystemExit(f"gas targets missed: {', '.join(failed)}")

@@ -252,3 +252,95 @@ def report_curve(curve: list[dict], console: Console) -> None:
             f"{point['total_assets_gas_all_matured_unsynced']:,}",
         )
     console.print(table)
+
+
+BATCH_SIZE = 1_000
+
+
+class RpcCounter:
+    """Counts JSON-RPC requests made through web3 while active."""
+
+    def __init__(self):
+        self.count = 0
+        self._original = None
+
+    def __enter__(self):
+        from web3.providers.rpc import HTTPProvider
+
+        self._original = HTTPProvider.make_request
+        counter = self
+
+        def counting(provider, method, params):
+            counter.count += 1
+            return counter._original(provider, method, params)
+
+        HTTPProvider.make_request = counting
+        return self
+
+    def __exit__(self, *exc):
+        from web3.providers.rpc import HTTPProvider
+
+        HTTPProvider.make_request = self._original
+
+
+def run_batch_bench(console: Console) -> dict:
+    """1,000 mint instructions through the treasury batch engine, and one `status`."""
+    import tempfile
+    import time
+
+    from sovereign.operations import BatchRow, Operator, check_batch, run_batch
+    from sovereign.status import read_status
+
+    deployer, holders, others = local_role_holders(accounts.test_accounts)
+    exchange = others[0]
+    system = deploy_system(deployer, holders, SystemConfig())
+    unit = 10**6
+    system.cash.mint(deployer, 100_000_000 * unit, sender=holders.central_bank)
+    system.vault.setAllowlisted(deployer, True, text_to_bytes32("KYC"), sender=holders.compliance)
+    system.cash.approve(system.vault, 2**256 - 1, sender=deployer)
+    system.vault.deposit(100_000_000 * unit, system.reserve, sender=deployer)
+    system.reserve.registerParticipant(exchange, text_to_bytes32("LIC"), sender=holders.registrar)
+
+    manifest = {"config": {"stablecoin_symbol": "SSHL"}, "holders": {}, "contracts": {}}
+    quiet = Console(file=open("/dev/null", "w"))  # noqa: SIM115 - closed with the process
+    op = Operator(system, manifest, quiet, yes=True)
+    rows = [
+        BatchRow(i + 2, f"BENCH-{i:04d}", "mint", exchange.address, 1_000 * WAD)
+        for i in range(BATCH_SIZE)
+    ]
+    check_started = time.perf_counter()
+    with RpcCounter() as check_rpc:
+        todo = check_batch(rows, op, holders.minter, holders.burner)
+    check_seconds = time.perf_counter() - check_started
+    journal = Path(tempfile.mkdtemp()) / "bench.journal.jsonl"
+    started = time.perf_counter()
+    with RpcCounter() as run_rpc:
+        summary = run_batch(rows, todo, op, holders.minter, holders.burner, journal)
+    seconds = time.perf_counter() - started
+
+    status_started = time.perf_counter()
+    with RpcCounter() as status_rpc:
+        read_status(system)
+    status_seconds = time.perf_counter() - status_started
+    result = {
+        "instructions": summary["executed"],
+        "execute_seconds": round(seconds, 2),
+        "instructions_per_second": round(summary["executed"] / seconds, 1),
+        "gas_per_instruction": summary["gas"] // summary["executed"],
+        "rpc_per_instruction": round(run_rpc.count / summary["executed"], 2),
+        "preflight_seconds": round(check_seconds, 2),
+        "preflight_rpc_per_instruction": round(check_rpc.count / BATCH_SIZE, 2),
+        "status_rpc_calls": status_rpc.count,
+        "status_seconds": round(status_seconds, 3),
+    }
+    table = Table(title=f"Treasury batch: {BATCH_SIZE:,} mints on local Anvil")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in result.items():
+        table.add_row(key.replace("_", " "), f"{value:,}")
+    console.print(table)
+    out = Path("reports") / "bench-treasury.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    console.print(f"written: {out}")
+    return result
