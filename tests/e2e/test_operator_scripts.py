@@ -79,3 +79,26 @@ def test_status_without_a_manifest__one_clear_line(node, tmp_path):
     out = run("treasury", "status", "--network", node, deployments=tmp_path)
     assert out.returncode != 0
     assert "no deployment manifest at" in out.stderr and "run `ape run deploy` first" in out.stderr
+
+
+def test_deploy_from_a_config_file(node, tmp_path):
+    config = tmp_path / "deploy.yaml"
+    config.write_text(
+        'stablecoin: {name: Test Shilling, symbol: TSHL}\nmin_collateral_ratio: "1.05"\n'
+        "delays: {governor: 3600, admin: 7200}\n"
+    )
+    out = run("deploy", "--network", node, "--yes", "--config", str(config), deployments=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    manifest = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert manifest["config"]["stablecoin_symbol"] == "TSHL"
+    assert manifest["config"]["min_collateral_ratio"] == "1.05"
+    assert (manifest["config"]["governor_delay"], manifest["config"]["admin_delay"]) == (3600, 7200)
+
+
+def test_deploy__bad_config__one_line_and_nothing_deployed(node, tmp_path):
+    config = tmp_path / "deploy.yaml"
+    config.write_text('min_collateral_ratio: "0.5"\n')
+    out = run("deploy", "--network", node, "--yes", "--config", str(config), deployments=tmp_path)
+    assert out.returncode != 0
+    assert "min_collateral_ratio 0.5 is outside [1, 3]" in out.stderr
+    assert not list(tmp_path.glob("*.json"))

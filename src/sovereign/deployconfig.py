@@ -1,0 +1,126 @@
+"""Deployment configuration files (YAML) -> SystemConfig and role holders.
+
+Unknown keys, wrong types and out-of-range values are refused in one line
+before anything is deployed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+
+from sovereign.deploy import SystemConfig
+from sovereign.inputs import InputError, resolve_address
+
+ROLE_LABELS = (
+    "governor",
+    "minter",
+    "burner",
+    "guardian",
+    "compliance",
+    "oracle-reporter",
+    "reserve-manager",
+    "registrar",
+    "central-bank",
+    "debt-office",
+    "vault-manager",
+)
+
+# file key path -> (SystemConfig field, kind)
+_FIELDS = {
+    ("stablecoin", "name"): ("stablecoin_name", str),
+    ("stablecoin", "symbol"): ("stablecoin_symbol", str),
+    ("cash", "name"): ("cash_name", str),
+    ("cash", "symbol"): ("cash_symbol", str),
+    ("cash", "decimals"): ("cash_decimals", int),
+    ("min_collateral_ratio",): ("min_collateral_ratio", Decimal),
+    ("redemption_fee_bps",): ("redemption_fee_bps", int),
+    ("delays", "governor"): ("governor_delay", int),
+    ("delays", "admin"): ("admin_delay", int),
+    ("feed_max_deviation_bps",): ("feed_max_deviation_bps", int),
+    ("minter_allowance",): ("minter_allowance", Decimal),
+    ("vault", "name"): ("vault_name", str),
+    ("vault", "symbol"): ("vault_symbol", str),
+    ("vault", "share_haircut_bps"): ("vault_share_haircut_bps", int),
+    ("vault", "share_cap_bps"): ("vault_share_cap_bps", int),
+}
+_BOUNDS = {
+    "cash_decimals": (0, 18),
+    "min_collateral_ratio": (Decimal("1"), Decimal("3")),
+    "redemption_fee_bps": (0, 100),
+    "governor_delay": (0, 30 * 86_400),
+    "admin_delay": (0, 30 * 86_400),
+    "feed_max_deviation_bps": (10, 5_000),
+    "vault_share_haircut_bps": (0, 9_000),
+    "vault_share_cap_bps": (100, 10_000),
+}
+
+
+def _flatten(data: dict, prefix: tuple = ()) -> dict[tuple, object]:
+    out = {}
+    for key, value in data.items():
+        path = (*prefix, str(key))
+        if isinstance(value, dict) and path != ("holders",):
+            out.update(_flatten(value, path))
+        else:
+            out[path] = value
+    return out
+
+
+def load_deploy_config(path: Path) -> tuple[SystemConfig, dict[str, str] | None]:
+    if not path.is_file():
+        raise InputError(f"{path}: no such configuration file")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise InputError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: the top level must be a mapping")
+    config = SystemConfig()
+    holders = None
+    for key_path, value in _flatten(data).items():
+        name = ".".join(key_path)
+        if key_path == ("holders",):
+            holders = _holders(path, value)
+            continue
+        if key_path not in _FIELDS:
+            raise InputError(f"{path}: unknown setting {name!r}")
+        field, kind = _FIELDS[key_path]
+        setattr(config, field, _convert(path, name, value, kind, _BOUNDS.get(field)))
+    return config, holders
+
+
+def _convert(path, name, value, kind, bounds):
+    if kind is str:
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{path}: {name} must be a non-empty string")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError(f"{path}: {name} must be a whole number, not {value!r}")
+        converted = value
+    else:  # Decimal: written as a string, so that no float ever touches it
+        if not isinstance(value, str):
+            raise InputError(f'{path}: {name} must be a quoted decimal string like "1.02"')
+        try:
+            converted = Decimal(value)
+        except InvalidOperation:
+            raise InputError(f"{path}: {name} {value!r} is not a decimal number") from None
+    if bounds and not bounds[0] <= converted <= bounds[1]:
+        raise InputError(f"{path}: {name} {value} is outside [{bounds[0]}, {bounds[1]}]")
+    return converted
+
+
+def _holders(path, value) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise InputError(f"{path}: holders must map role labels to addresses")
+    unknown = sorted(set(value) - set(ROLE_LABELS))
+    missing = sorted(set(ROLE_LABELS) - set(value))
+    if unknown or missing:
+        raise InputError(f"{path}: holders: missing {missing}, unknown {unknown}")
+    try:
+        return {label: resolve_address(str(value[label])) for label in ROLE_LABELS}
+    except InputError as err:
+        raise InputError(f"{path}: holders: {err}") from None

@@ -1,0 +1,67 @@
+"""Deployment configuration files: every setting read exactly, bad ones refused in one line."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from sovereign.deployconfig import load_deploy_config
+from sovereign.inputs import InputError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_shipped_local_config_loads():
+    config, holders = load_deploy_config(ROOT / "deploy" / "local.yaml")
+    assert config.min_collateral_ratio == Decimal("1.02")
+    assert (config.stablecoin_symbol, config.cash_decimals, config.governor_delay) == (
+        "SSHL",
+        6,
+        86_400,
+    )
+    assert holders is None
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("stablecoin: {nmae: X}\n", "unknown setting 'stablecoin.nmae'"),
+        ("min_collateral_ratio: 1.02\n", "must be a quoted decimal string"),
+        ('min_collateral_ratio: "0.9"\n', "outside [1, 3]"),
+        ("redemption_fee_bps: 500\n", "outside [0, 100]"),
+        ("cash: {decimals: six}\n", "must be a whole number"),
+        ('holders: {governor: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"}\n', "missing"),
+        ("[1, 2]\n", "the top level must be a mapping"),
+        ("a: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_settings__refused_in_one_line(tmp_path, text, message):
+    path = tmp_path / "deploy.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message.replace("[", r"\[")) as err:
+        load_deploy_config(path)
+    assert "\n" not in str(err.value)
+
+
+def test_holders__checksummed_addresses(tmp_path):
+    labels = (
+        "governor",
+        "minter",
+        "burner",
+        "guardian",
+        "compliance",
+        "oracle-reporter",
+        "reserve-manager",
+        "registrar",
+        "central-bank",
+        "debt-office",
+        "vault-manager",
+    )
+    address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    path = tmp_path / "deploy.yaml"
+    path.write_text("holders:\n" + "".join(f'  {label}: "{address}"\n' for label in labels))
+    _, holders = load_deploy_config(path)
+    assert set(holders) == set(labels)
+    path.write_text(path.read_text().replace(address, address.lower(), 1))
+    with pytest.raises(InputError, match="not checksummed"):
+        load_deploy_config(path)
