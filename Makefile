@@ -24,13 +24,15 @@ prereqs:
 # Python: a project-local virtual environment, pinned by pyproject.toml and
 # constraints.txt (the full resolved set, so a fresh machine gets what CI got).
 # uv (from PyPI, pinned) resolves and installs the set in seconds where pip takes
-# minutes; its cache stays in the project folder.
+# minutes; its cache stays in the project folder. --compile-bytecode: uv does
+# not write .pyc files by default, and every `ape` process (two test workers,
+# each `ape run` a test starts) would otherwise recompile ape on import (~4 s).
 UV_VERSION := 0.13.9
 $(STAMPS)/python: pyproject.toml constraints.txt | prereqs
 	@mkdir -p $(STAMPS)
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(VENV)/bin/uv || $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) UV_CACHE_DIR=$(CURDIR)/.cache/uv $(VENV)/bin/uv pip install --quiet -c constraints.txt -e '.[dev]'
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) UV_CACHE_DIR=$(CURDIR)/.cache/uv $(VENV)/bin/uv pip install --quiet --compile-bytecode -c constraints.txt -e '.[dev]'
 	@touch $@
 
 # Node: solc (solcjs), anvil, OpenZeppelin, exactly as package-lock.json says.

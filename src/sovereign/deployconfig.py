@@ -13,20 +13,9 @@ import yaml
 
 from sovereign.deploy import SystemConfig
 from sovereign.inputs import InputError, resolve_address
+from sovereign.roles import HOLDER_LABELS
 
-ROLE_LABELS = (
-    "governor",
-    "minter",
-    "burner",
-    "guardian",
-    "compliance",
-    "oracle-reporter",
-    "reserve-manager",
-    "registrar",
-    "central-bank",
-    "debt-office",
-    "vault-manager",
-)
+ROLE_LABELS = HOLDER_LABELS
 
 # file key path -> (SystemConfig field, kind)
 _FIELDS = {

@@ -17,6 +17,7 @@ from pathlib import Path
 from ape import chain, project
 
 from sovereign.deploy import RoleHolders, System, SystemConfig
+from sovereign.roles import HOLDER_LABELS
 
 
 def deployments_dir() -> Path:
@@ -116,24 +117,7 @@ def load_system(data: dict) -> System:
             for k, v in data["config"].items()
         }
     )
-    holders = RoleHolders(
-        *[
-            data["holders"][label]
-            for label in (
-                "governor",
-                "minter",
-                "burner",
-                "guardian",
-                "compliance",
-                "oracle-reporter",
-                "reserve-manager",
-                "registrar",
-                "central-bank",
-                "debt-office",
-                "vault-manager",
-            )
-        ]
-    )
+    holders = RoleHolders(*[data["holders"][label] for label in HOLDER_LABELS])
     return System(
         manager=instances["SovereignAccessManager"],
         cash=instances.get("SettlementCash"),

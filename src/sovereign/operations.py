@@ -92,6 +92,17 @@ class Operator:
         perm = governance.permission(self.system.manager, sender, contract, method)
         if not perm.immediate and perm.delay:
             return self._delayed(contract, method, args, sender, description, perm.delay)
+        receipt = self._checked_send(contract, method, args, sender, description)
+        if receipt is not None:
+            self.console.print(
+                f"sent: {receipt.txn_hash} in block {receipt.block_number}, "
+                f"gas {receipt.gas_used:,}"
+            )
+        return receipt
+
+    def _checked_send(self, contract, method: str, args: tuple, sender, description: str):
+        """The one path every write takes: simulate, stop on a revert or a dry run,
+        confirm unless --yes, send. Returns the receipt, or None on a dry run."""
         revert = simulate(contract, method, *args, sender=sender)
         if revert is not None:
             raise OperationRefused(f"{description} would fail: {revert.sentence}")
@@ -101,11 +112,7 @@ class Operator:
             return None
         if not self.yes and not self.confirm(f"Send: {description}?"):
             raise OperationRefused("not confirmed; nothing sent")
-        receipt = getattr(contract, method)(*args, sender=sender)
-        self.console.print(
-            f"sent: {receipt.txn_hash} in block {receipt.block_number}, gas {receipt.gas_used:,}"
-        )
-        return receipt
+        return getattr(contract, method)(*args, sender=sender)
 
     def _delayed(self, contract, method, args, sender, description, delay):
         manager = self.system.manager
@@ -113,29 +120,31 @@ class Operator:
         op_id = manager.hashOperation(sender.address, contract.address, data)
         when = int(manager.getSchedule(op_id))
         now = chain.blocks.head.timestamp
-        if when == 0:
-            action, verb = "schedule", f"schedule ({delay:,} s delay): {description}"
-            call = (manager, "schedule", (contract.address, data, 0))
-        elif when > now:
+        if 0 < when <= now:
+            receipt = self._checked_send(
+                manager,
+                "execute",
+                (contract.address, data),
+                sender,
+                f"execute the scheduled {description}",
+            )
+            if receipt is not None:
+                self.console.print(f"executed: {receipt.txn_hash} in block {receipt.block_number}")
+            return receipt
+        if when > now:
             raise OperationRefused(
                 f"{description} is scheduled; it can be executed from "
                 f"{datetime.fromtimestamp(when, UTC):%Y-%m-%d %H:%M:%S} UTC ({when - now:,} s)"
             )
-        else:
-            action, verb = "execute", f"execute the scheduled {description}"
-            call = (manager, "execute", (contract.address, data))
-        revert = simulate(call[0], call[1], *call[2], sender=sender)
-        if revert is not None:
-            raise OperationRefused(f"{verb} would fail: {revert.sentence}")
-        self.console.print(f"preflight passed: {verb}")
-        if self.dry_run:
-            self.console.print("dry run: nothing sent")
-            return None
-        if not self.yes and not self.confirm(f"Send: {verb}?"):
-            raise OperationRefused("not confirmed; nothing sent")
-        receipt = getattr(call[0], call[1])(*call[2], sender=sender)
-        self.console.print(f"{action}d: {receipt.txn_hash} in block {receipt.block_number}")
-        if action == "schedule":
+        receipt = self._checked_send(
+            manager,
+            "schedule",
+            (contract.address, data, 0),
+            sender,
+            f"schedule ({delay:,} s delay): {description}",
+        )
+        if receipt is not None:
+            self.console.print(f"scheduled: {receipt.txn_hash} in block {receipt.block_number}")
             self.console.print(f"run the same command again after {delay:,} s to execute it")
         return receipt
 

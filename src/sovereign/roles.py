@@ -30,6 +30,10 @@ class Role(IntEnum):
         return self.name.lower().replace("_", "-")
 
 
+# The roles a deployment assigns to accounts, in RoleHolders order; their labels
+# name them in manifests, configuration files and the command line.
+HOLDER_LABELS = tuple(r.label for r in Role if r not in (Role.ADMIN, Role.PUBLIC))
+
 # Roles held with an execution delay: their calls are scheduled, public and
 # cancellable by the guardian before they run. Pausing has no delay.
 DELAYED_ROLES = (Role.ADMIN, Role.GOVERNOR)

@@ -7,6 +7,7 @@ import pytest
 
 from sovereign.deployconfig import load_deploy_config
 from sovereign.inputs import InputError
+from sovereign.roles import HOLDER_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,19 +45,7 @@ def test_bad_settings__refused_in_one_line(tmp_path, text, message):
 
 
 def test_holders__checksummed_addresses(tmp_path):
-    labels = (
-        "governor",
-        "minter",
-        "burner",
-        "guardian",
-        "compliance",
-        "oracle-reporter",
-        "reserve-manager",
-        "registrar",
-        "central-bank",
-        "debt-office",
-        "vault-manager",
-    )
+    labels = HOLDER_LABELS
     address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
     path = tmp_path / "deploy.yaml"
     path.write_text("holders:\n" + "".join(f'  {label}: "{address}"\n' for label in labels))
