@@ -31,14 +31,14 @@ UV_VERSION := 0.13.9
 $(STAMPS)/python: pyproject.toml constraints.txt | prereqs
 	@mkdir -p $(STAMPS)
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	@test -x $(VENV)/bin/uv || $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@test -x $(VENV)/bin/uv || $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-cache-dir uv==$(UV_VERSION)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) UV_CACHE_DIR=$(CURDIR)/.cache/uv $(VENV)/bin/uv pip install --quiet --compile-bytecode -c constraints.txt -e '.[dev]'
 	@touch $@
 
 # Node: solc (solcjs), anvil, OpenZeppelin, exactly as package-lock.json says.
 $(STAMPS)/node: package.json package-lock.json | prereqs
 	@mkdir -p $(STAMPS)
-	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --cache $(CURDIR)/.cache/npm
 	@touch $@
 
 # The compiler wrapper must carry the npm solc version in its file name.
