@@ -302,15 +302,7 @@ def run_batch(
                 continue
             sender, args = _row_call(row, minter, burner)
             receipt = getattr(reserve, row.action)(*args, sender=sender)
-            entry = {
-                "instruction_id": row.instruction_id,
-                "action": row.action,
-                "tx": receipt.txn_hash,
-                "block": receipt.block_number,
-                "gas": receipt.gas_used,
-                "result": "executed",
-            }
-            out.write(json.dumps(entry) + "\n")
+            out.write(json.dumps(_journal_entry(row, receipt)) + "\n")
             out.flush()
             summary["executed"] += 1
             summary["gas"] += receipt.gas_used
@@ -345,6 +337,11 @@ def _recover_entry(reserve, row: BatchRow) -> dict | None:
     if not logs:
         return None
     receipt = chain.get_receipt(logs[0].transaction_hash)
+    return _journal_entry(row, receipt, recovered_from_chain=True)
+
+
+def _journal_entry(row: BatchRow, receipt, **extra) -> dict:
+    """One journal line: instruction id, action, transaction, block, gas, result."""
     return {
         "instruction_id": row.instruction_id,
         "action": row.action,
@@ -352,7 +349,7 @@ def _recover_entry(reserve, row: BatchRow) -> dict | None:
         "block": receipt.block_number,
         "gas": receipt.gas_used,
         "result": "executed",
-        "recovered_from_chain": True,
+        **extra,
     }
 
 

@@ -132,14 +132,21 @@ def deployed(node, tmp_path_factory, accounts):
     return deployments, manifest
 
 
-def supply(node, deployments):
-    """Total supply read straight from the node (no ape process to start)."""
+def _w3(node):
+    """Straight to the node: no ape process to start for a read."""
     from web3 import Web3
 
-    manifest = json.loads(next(deployments.glob("*.json")).read_text())
+    return Web3(Web3.HTTPProvider(node.url))
+
+
+def _coin_call(node, manifest, data: str) -> int:
     coin = manifest["contracts"]["SovereignStablecoin"]["address"]
-    w3 = Web3(Web3.HTTPProvider(node.url))
-    return int.from_bytes(w3.eth.call({"to": coin, "data": "0x18160ddd"}), "big")
+    return int.from_bytes(_w3(node).eth.call({"to": coin, "data": data}), "big")
+
+
+def supply(node, deployments):
+    manifest = json.loads(next(deployments.glob("*.json")).read_text())
+    return _coin_call(node, manifest, "0x18160ddd")  # totalSupply()
 
 
 def test_mint__happy_path_then_replay_refused(node, deployed):
@@ -299,18 +306,11 @@ def test_batch__killed_node_mid_way__resumes_exactly_once(node, deployed, tmp_pa
 
 
 def _rpc(node, method, params):
-    from web3 import Web3
-
-    return Web3(Web3.HTTPProvider(node.url)).provider.make_request(method, params)
+    return _w3(node).provider.make_request(method, params)
 
 
 def _frozen(node, manifest, address) -> bool:
-    from web3 import Web3
-
-    coin = manifest["contracts"]["SovereignStablecoin"]["address"]
-    data = "0xd0516650" + address[2:].lower().rjust(64, "0")  # frozen(address)
-    w3 = Web3(Web3.HTTPProvider(node.url))
-    return int.from_bytes(w3.eth.call({"to": coin, "data": data}), "big") == 1
+    return _coin_call(node, manifest, "0xd0516650" + address[2:].lower().rjust(64, "0")) == 1
 
 
 def test_compliance_freeze_and_unfreeze(node, deployed):
