@@ -80,53 +80,51 @@ def test_mint__stale_feed__reverts_while_redeem_and_burn_go_on(
     assert coin.balanceOf(burner) == 0
 
 
-def test_mint__feed_never_reported__reverts(
-    project, deployer, system, gov, reserve, minter, exchange, refresh
-):
-    token = project.MockERC20.deploy("Oil barrel token", "OIL", 18, sender=deployer)
-    feed = project.MockAggregator.deploy(8, sender=deployer)
-    gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
-    refresh()
-    token.mint(reserve, WAD, sender=deployer)
+def test_mint__feed_never_reported__reverts(system, reserve, minter, exchange, new_asset):
+    token, _ = new_asset("OIL", WAD)
     with ape.reverts(reserve.ReserveInvalidPrice, asset=token.address, answer=0):
         reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
 
 
+@pytest.fixture
+def new_asset(project, deployer, gov, reserve, refresh):
+    """List a fresh 18-decimal token with a mock feed (10% haircut) through the
+    governor's delay, then re-report the bond that the delay made stale."""
+
+    def make(symbol: str, balance: int = 0):
+        token = project.MockERC20.deploy(symbol, symbol, 18, sender=deployer)
+        feed = project.MockAggregator.deploy(8, sender=deployer)
+        gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
+        refresh()
+        if balance:
+            token.mint(reserve, balance, sender=deployer)
+        return token, feed
+
+    return make
+
+
 @pytest.mark.parametrize("answer", [0, -1, -(10**8), 2**128])
 def test_mint__zero_negative_or_absurd_price__reverts(
-    project, deployer, gov, system, reserve, minter, exchange, answer, refresh
+    system, deployer, reserve, minter, exchange, answer, new_asset
 ):
-    token = project.MockERC20.deploy("Gold token", "GLD", 18, sender=deployer)
-    feed = project.MockAggregator.deploy(8, sender=deployer)
-    gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
-    refresh()
-    token.mint(reserve, WAD, sender=deployer)
+    token, feed = new_asset("GLD", WAD)
     feed.set(answer, ape.chain.pending_timestamp - 1, sender=deployer)
     with ape.reverts(reserve.ReserveInvalidPrice, asset=token.address, answer=answer):
         reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
 
 
 def test_mint__feed_timestamp_in_future__reverts(
-    project, deployer, gov, system, reserve, minter, exchange, refresh
+    system, deployer, reserve, minter, exchange, new_asset
 ):
-    token = project.MockERC20.deploy("Gas token", "GAS", 18, sender=deployer)
-    feed = project.MockAggregator.deploy(8, sender=deployer)
-    gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
-    refresh()
-    token.mint(reserve, WAD, sender=deployer)
+    _, feed = new_asset("GAS", WAD)
     feed.set(10**8, ape.chain.pending_timestamp + 3_600, sender=deployer)
     with ape.reverts(reserve.ReserveStalePrice):
         reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
 
 
-def test_empty_asset__stale_feed__does_not_block(
-    project, deployer, gov, system, reserve, minter, exchange, refresh
-):
+def test_empty_asset__stale_feed__does_not_block(system, reserve, minter, exchange, new_asset):
     """An asset with no balance contributes nothing, so its feed is not read."""
-    token = project.MockERC20.deploy("Copper token", "CU", 18, sender=deployer)
-    feed = project.MockAggregator.deploy(8, sender=deployer)
-    gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
-    refresh()
+    new_asset("CU")
     reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
 
 
