@@ -282,10 +282,8 @@ def run_batch(
         for row in rows:
             if row.instruction_id in pending or row.instruction_id in journaled:
                 continue
-            entry = _recover_entry(reserve, row)
-            if entry is not None:
-                out.write(json.dumps(entry) + "\n")
-                summary["recovered"] += 1
+            out.write(json.dumps(_recover_entry(reserve, row)) + "\n")
+            summary["recovered"] += 1
     with (
         journal.open("a") as out,
         Progress(
@@ -324,8 +322,12 @@ def _journaled_ids(journal: Path) -> set[str]:
     return ids
 
 
-def _recover_entry(reserve, row: BatchRow) -> dict | None:
-    """The journal entry of an executed instruction, rebuilt from its event."""
+def _recover_entry(reserve, row: BatchRow) -> dict:
+    """The journal entry of an instruction executed on-chain, rebuilt from its event.
+
+    A node restored from a state dump keeps storage (so the id reads as used)
+    but not always the old logs; the entry then says so, without a transaction.
+    """
     event = reserve.Minted if row.action == "mint" else reserve.Burned
     logs = list(
         event.range(
@@ -335,7 +337,16 @@ def _recover_entry(reserve, row: BatchRow) -> dict | None:
         )
     )
     if not logs:
-        return None
+        return {
+            "instruction_id": row.instruction_id,
+            "action": row.action,
+            "tx": None,
+            "block": None,
+            "gas": None,
+            "result": "executed",
+            "recovered_from_chain": True,
+            "note": "instruction id used on-chain; its transaction is not in the node's history",
+        }
     receipt = chain.get_receipt(logs[0].transaction_hash)
     return _journal_entry(row, receipt, recovered_from_chain=True)
 
