@@ -193,31 +193,32 @@ def deploy_system(
             on_step(label or (method.name if method else "transaction"), receipt)
         return receipt
 
-    manager = project.SovereignAccessManager.deploy(deployer.address, sender=deployer)
-    record(_creation_receipt(manager), "SovereignAccessManager")
+    def deploy(name: str, *args):
+        contract = getattr(project, name).deploy(*args, sender=deployer)
+        record(_creation_receipt(contract), name)
+        return contract
+
+    manager = deploy("SovereignAccessManager", deployer.address)
     if cash_address is None:
-        cash = project.SettlementCash.deploy(
+        cash = deploy(
+            "SettlementCash",
             config.cash_name,
             config.cash_symbol,
             config.cash_decimals,
             manager.address,
-            sender=deployer,
         )
-        record(_creation_receipt(cash), "SettlementCash")
     else:
         cash = project.SettlementCash.at(cash_address)
-    stablecoin = project.SovereignStablecoin.deploy(
-        config.stablecoin_name, config.stablecoin_symbol, manager.address, sender=deployer
+    stablecoin = deploy(
+        "SovereignStablecoin", config.stablecoin_name, config.stablecoin_symbol, manager.address
     )
-    record(_creation_receipt(stablecoin), "SovereignStablecoin")
-    reserve = project.Reserve.deploy(
+    reserve = deploy(
+        "Reserve",
         manager.address,
         stablecoin.address,
         cash.address,
         wad(config.min_collateral_ratio),
-        sender=deployer,
     )
-    record(_creation_receipt(reserve), "Reserve")
     record(stablecoin.setReserve(reserve.address, sender=deployer))
 
     if cash_address is None:
@@ -230,22 +231,19 @@ def deploy_system(
     # The guardian may cancel any scheduled governor operation before it runs.
     record(manager.setRoleGuardian(int(Role.GOVERNOR), int(Role.GUARDIAN), sender=deployer))
 
-    registry = project.TBillRegistry.deploy(
-        manager.address, cash.address, config.treasury or deployer.address, sender=deployer
+    registry = deploy(
+        "TBillRegistry", manager.address, cash.address, config.treasury or deployer.address
     )
-    record(_creation_receipt(registry), "TBillRegistry")
-    vault = project.TBillVault.deploy(
+    vault = deploy(
+        "TBillVault",
         manager.address,
         cash.address,
         registry.address,
         stablecoin.address,
         config.vault_name,
         config.vault_symbol,
-        sender=deployer,
     )
-    record(_creation_receipt(vault), "TBillVault")
-    vault_feed = project.VaultNavFeed.deploy(vault.address, sender=deployer)
-    record(_creation_receipt(vault_feed), "VaultNavFeed")
+    vault_feed = deploy("VaultNavFeed", vault.address)
     wire_functions(manager, registry, "TBillRegistry", deployer, record)
     wire_functions(manager, vault, "TBillVault", deployer, record)
 

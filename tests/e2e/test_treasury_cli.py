@@ -266,42 +266,35 @@ def test_batch__killed_node_mid_way__resumes_exactly_once(node, deployed, tmp_pa
     proc.communicate(timeout=120)
     assert proc.returncode != 0, "the batch should fail when its node dies"
     node.start()
-    out = treasury(
-        "treasury",
-        "batch",
-        str(csv_path),
-        "--yes",
-        "--journal",
-        str(journal),
-        node=node,
-        deployments=deployments,
-        check=True,
-    )
+
+    def rerun():
+        return treasury(
+            "treasury",
+            "batch",
+            str(csv_path),
+            "--yes",
+            "--journal",
+            str(journal),
+            node=node,
+            deployments=deployments,
+            check=True,
+        )
+
+    out = rerun()
     assert "50 rows" in out.stdout
     entries = [json.loads(line) for line in journal.read_text().splitlines()]
     executed = [e["instruction_id"] for e in entries if e["result"] == "executed"]
     assert sorted(executed) == [f"B-{i:03d}" for i in range(50)]  # each exactly once
-    assert "50 rows" in out.stdout and "skipped" in out.stdout
+    assert "skipped" in out.stdout
     # A journal that lost its tail (written after the transactions, then cut) is
     # completed from the chain's events on the next run; nothing is sent again.
     lines = journal.read_text().splitlines()
     journal.write_text("\n".join(lines[:-5]) + "\n")
-    out = treasury(
-        "treasury",
-        "batch",
-        str(csv_path),
-        "--yes",
-        "--journal",
-        str(journal),
-        node=node,
-        deployments=deployments,
-        check=True,
-    )
+    out = rerun()
     assert "0 executed, 50 skipped (already executed; 5 journaled from chain events)" in out.stdout
     entries = [json.loads(line) for line in journal.read_text().splitlines()]
     assert sorted(e["instruction_id"] for e in entries) == [f"B-{i:03d}" for i in range(50)]
     assert sum(1 for e in entries if e.get("recovered_from_chain")) >= 5
-    assert supply(node, deployments) - start == 50 * 1000 * WAD
     assert supply(node, deployments) - start == 50 * 1000 * WAD
 
 
