@@ -68,10 +68,28 @@ lint: setup
 bench: compile
 	$(ENV) ape run bench --network $(APE_NET)
 
+# The audit tools (slither) live in their own virtual environment: their pins
+# and ape's never meet. Installed only by make audit.
+AUDIT_VENV := .venv-audit
+$(STAMPS)/audit: constraints-audit.txt | $(STAMPS)/python
+	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	VIRTUAL_ENV=$(CURDIR)/$(AUDIT_VENV) UV_CACHE_DIR=$(CURDIR)/.cache/uv $(VENV)/bin/uv pip install --quiet --compile-bytecode -r constraints-audit.txt
+	@touch $@
+
+# The auditor's run: static analysis (slither, gated by audit/slither-triage.yaml),
+# ERC conformance (slither-check-erc), then the whole suite with the deep
+# hypothesis profile while Solidity coverage is collected from Anvil's traces.
+# Everything lands under reports/.
+audit: compile $(STAMPS)/audit
+	@mkdir -p reports
+	$(ENV) $(AUDIT_VENV)/bin/python tools/audit/slither_gate.py
+	$(ENV) $(AUDIT_VENV)/bin/python tools/audit/check_erc.py
+	$(ENV) SOVEREIGN_PROFILE=deep ape test -n $(PYTEST_WORKERS) --dist loadgroup -p sovereign.solcoverage --sol-coverage=reports $(PYTEST_ARGS)
+
 clean:
 	rm -rf .build reports/*.json reports/*.html .pytest_cache .hypothesis
 	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
 # Also drop the installed toolchain (the next target re-installs it).
 distclean: clean
-	rm -rf $(VENV) node_modules .ape .cache $(STAMPS)
+	rm -rf $(VENV) $(AUDIT_VENV) node_modules .ape .cache $(STAMPS)

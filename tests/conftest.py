@@ -6,16 +6,39 @@ session-scoped deployment below runs once and each test starts from it.
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import ape
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sovereign import apefix
 from sovereign.deploy import CollateralSpec, RoleHolders, SystemConfig, deploy_system
 from sovereign.units import text_to_bytes32
 
 apefix.apply_all()
+
+# Hypothesis profiles: `quick` for make test (a few examples, the suite stays
+# under 3 minutes), `deep` for make audit (SOVEREIGN_PROFILE=deep). Examples run
+# against a chain, so no deadline; the database lives in .hypothesis/.
+settings.register_profile(
+    "quick",
+    max_examples=6,
+    stateful_step_count=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+settings.register_profile(
+    "deep",
+    max_examples=60,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+PROFILE = os.environ.get("SOVEREIGN_PROFILE", "quick")
+settings.load_profile(PROFILE)
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
