@@ -8,10 +8,17 @@
 local chain without `holders` in the file, the role holders are Anvil's test
 accounts (see README); elsewhere the file's `holders` maps each role label to
 an address. A network that already has a manifest is refused unless `--replace`.
+
+Every transaction is journaled as it is sent (deployments/<network>.partial.json,
+see sovereign/deploysteps.py). A deploy that stopped half-way (a crash, a killed
+node, a lost connection) is finished by `--resume`, which sends only the steps
+that never landed; `--replace` abandons it and starts over.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -22,6 +29,7 @@ from ape.logging import logger
 from sovereign import apefix
 from sovereign.deploy import RoleHolders, SystemConfig, deploy_system, local_role_holders
 from sovereign.deployconfig import ROLE_LABELS, load_deploy_config
+from sovereign.deploysteps import DeployError, DeployJournal
 from sovereign.inputs import InputError
 from sovereign.manifest import manifest_path, write_manifest
 from sovereign.operations import is_local
@@ -42,15 +50,26 @@ from sovereign.status import make_console
     help="deployment configuration (YAML); `holders` required off local chains",
 )
 @click.option("--replace", is_flag=True, help="deploy anew over an existing manifest")
+@click.option("--resume", is_flag=True, help="finish an interrupted deploy of this network")
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
-def cli(alias, config_file, replace, yes):
+def cli(alias, config_file, replace, resume, yes):
     """Deploy the sovereign stablecoin system and write deployments/<network>.json."""
     logger.set_level("WARNING")
     apefix.apply_all()
     console = make_console()
     path = manifest_path()
+    partial = path.with_name(path.stem + ".partial.json")
+    if resume and replace:
+        raise click.ClickException("--resume and --replace exclude each other")
     if path.exists() and not replace:
         raise click.ClickException(f"{path} exists: pass --replace to deploy anew over it")
+    if resume and not partial.exists():
+        raise click.ClickException(f"no interrupted deploy to resume at {partial}")
+    if partial.exists() and not (resume or replace):
+        raise click.ClickException(
+            f"an interrupted deploy was found at {partial}: pass --resume to finish it, "
+            "or --replace to start over"
+        )
     try:
         system_config, mapping = (
             load_deploy_config(config_file) if config_file else (SystemConfig(), None)
@@ -73,14 +92,41 @@ def cli(alias, config_file, replace, yes):
         f"network [bold]{chain.provider.network_choice}[/] (chain id {chain.chain_id}), "
         f"deployer [bold]{deployer.address}[/]"
     )
+    header = json.loads(
+        json.dumps(
+            {
+                "chain_id": chain.chain_id,
+                "deployer": deployer.address,
+                "config": asdict(system_config),
+                "holders": {
+                    role.label: getattr(h, "address", h) for role, h in holders.by_role().items()
+                },
+            },
+            default=str,
+        )
+    )
+    try:
+        journal = DeployJournal(partial, header, resume=resume)
+    except DeployError as err:
+        raise click.ClickException(str(err)) from None
+    if resume:
+        console.print(f"resuming {partial}: {journal.resumed} steps already done")
     if not yes:
         click.confirm("Deploy the whole system now?", abort=True)
     # The admin transfer is accepted here only when the governor's key is at hand
     # (Anvil's test accounts); otherwise the governor accepts it later.
     accept = is_local() and mapping is None
-    system = deploy_system(deployer, holders, system_config, accept_admin=accept)
+    try:
+        system = deploy_system(
+            deployer, holders, system_config, accept_admin=accept, journal=journal
+        )
+    except DeployError as err:
+        raise click.ClickException(str(err)) from None
     compiler = f"solc {config.get_config('solidity').version} (npm solc via tools/solc)"
-    write_manifest(path, system, deployer.address, compiler)
+    steps = journal.done_steps()
+    write_manifest(path, system, deployer.address, compiler, steps)
+    partial.unlink()
+    console.print(f"{len(steps)} transactions ({len(steps) - journal.resumed} sent by this run)")
     for name, contract in system.contracts().items():
         console.print(f"  {name:<24} {contract.address}")
     if not accept:

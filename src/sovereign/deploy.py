@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from ape import project
 
+from sovereign.deploysteps import DeployJournal
 from sovereign.governance import selector
 from sovereign.roles import FUNCTION_ROLES, Role
 from sovereign.units import BPS, wad
@@ -123,7 +124,6 @@ class System:
     vault: object = None
     vault_feed: object = None
     feeds: dict[str, object] = field(default_factory=dict)
-    receipts: list = field(default_factory=list)
 
     def contracts(self) -> dict[str, object]:
         named = {
@@ -144,32 +144,24 @@ def _address(holder) -> str:
     return getattr(holder, "address", holder)
 
 
-def _creation_receipt(contract):
-    from ape import chain
-
-    return chain.get_receipt(contract.txn_hash)
-
-
 def _delay_for(role: Role, config: SystemConfig) -> int:
     return config.governor_delay if role is Role.GOVERNOR else 0
 
 
-def wire_functions(manager, contract, name: str, sender, record: Callable) -> None:
+def wire_functions(manager, contract, name: str, sender, steps: DeployJournal) -> None:
     """Map each function of ``contract`` to its role (grouped per role: one tx each)."""
     by_role: dict[Role, list[bytes]] = {}
     for method, role in FUNCTION_ROLES[name].items():
         by_role.setdefault(role, []).append(selector(contract, method))
     for role, selectors in by_role.items():
-        record(manager.setTargetFunctionRole(contract.address, selectors, int(role), sender=sender))
-
-
-def deploy_feed(manager, decimals: int, description: str, max_deviation_bps: int, sender, record):
-    feed = project.ReportedPriceFeed.deploy(
-        manager.address, decimals, description, max_deviation_bps, sender=sender
-    )
-    record(_creation_receipt(feed), f"ReportedPriceFeed {description}")
-    wire_functions(manager, feed, "ReportedPriceFeed", sender, record)
-    return feed
+        steps.run(
+            f"setTargetFunctionRole {name} {role.label}",
+            sender,
+            lambda s=selectors, r=role: manager.setTargetFunctionRole(
+                contract.address, s, int(r), sender=sender
+            ),
+            None,
+        )
 
 
 def deploy_system(
@@ -180,23 +172,26 @@ def deploy_system(
     cash_address: str | None = None,
     collateral: list[CollateralSpec] = (),
     accept_admin: bool = True,
-    on_step: Callable[[str, object], None] | None = None,
+    journal: DeployJournal | None = None,
 ) -> System:
-    """Deploy and wire the system; see the module docstring for the order."""
+    """Deploy and wire the system; see the module docstring for the order.
+
+    With a ``journal`` (``deploysteps.DeployJournal``) every step is recorded as it
+    is sent, and a journal of an interrupted deploy replays its done steps
+    without sending them again."""
     config = config or SystemConfig()
-    receipts: list = []
+    steps = journal or DeployJournal(None, {})
 
-    def record(receipt, label: str | None = None):
-        receipts.append(receipt)
-        if on_step:
-            method = getattr(receipt, "method_called", None)
-            on_step(label or (method.name if method else "transaction"), receipt)
-        return receipt
+    def deploy(name: str, *args, label: str | None = None):
+        return steps.run(
+            label or f"deploy {name}",
+            deployer,
+            lambda: getattr(project, name).deploy(*args, sender=deployer),
+            name,
+        )
 
-    def deploy(name: str, *args):
-        contract = getattr(project, name).deploy(*args, sender=deployer)
-        record(_creation_receipt(contract), name)
-        return contract
+    def send(label: str, call: Callable[[], object], sender=deployer):
+        return steps.run(label, sender, call, None)
 
     manager = deploy("SovereignAccessManager", deployer.address)
     if cash_address is None:
@@ -219,17 +214,23 @@ def deploy_system(
         cash.address,
         wad(config.min_collateral_ratio),
     )
-    record(stablecoin.setReserve(reserve.address, sender=deployer))
+    send("setReserve", lambda: stablecoin.setReserve(reserve.address, sender=deployer))
 
     if cash_address is None:
-        wire_functions(manager, cash, "SettlementCash", deployer, record)
-    wire_functions(manager, stablecoin, "SovereignStablecoin", deployer, record)
-    wire_functions(manager, reserve, "Reserve", deployer, record)
+        wire_functions(manager, cash, "SettlementCash", deployer, steps)
+    wire_functions(manager, stablecoin, "SovereignStablecoin", deployer, steps)
+    wire_functions(manager, reserve, "Reserve", deployer, steps)
     for role in Role:
         if role not in (Role.ADMIN, Role.PUBLIC):
-            record(manager.labelRole(int(role), role.label, sender=deployer))
+            send(
+                f"labelRole {role.label}",
+                lambda r=role: manager.labelRole(int(r), r.label, sender=deployer),
+            )
     # The guardian may cancel any scheduled governor operation before it runs.
-    record(manager.setRoleGuardian(int(Role.GOVERNOR), int(Role.GUARDIAN), sender=deployer))
+    send(
+        "setRoleGuardian governor guardian",
+        lambda: manager.setRoleGuardian(int(Role.GOVERNOR), int(Role.GUARDIAN), sender=deployer),
+    )
 
     registry = deploy(
         "TBillRegistry", manager.address, cash.address, config.treasury or deployer.address
@@ -244,8 +245,8 @@ def deploy_system(
         config.vault_symbol,
     )
     vault_feed = deploy("VaultNavFeed", vault.address)
-    wire_functions(manager, registry, "TBillRegistry", deployer, record)
-    wire_functions(manager, vault, "TBillVault", deployer, record)
+    wire_functions(manager, registry, "TBillRegistry", deployer, steps)
+    wire_functions(manager, vault, "TBillVault", deployer, steps)
 
     system = System(
         manager,
@@ -257,71 +258,97 @@ def deploy_system(
         registry=registry,
         vault=vault,
         vault_feed=vault_feed,
-        receipts=receipts,
     )
 
     # Initial parameters, set by the deployer holding the governor and compliance
     # roles briefly and without delay; it renounces both before handing over.
     setup_roles = (Role.GOVERNOR, Role.COMPLIANCE)
     for role in setup_roles:
-        record(manager.grantRole(int(role), deployer.address, 0, sender=deployer))
+        send(
+            f"grantRole {role.label} deployer",
+            lambda r=role: manager.grantRole(int(r), deployer.address, 0, sender=deployer),
+        )
     # The reserve holds vault shares as collateral, so it must pass the vault's KYC.
-    record(
-        vault.setAllowlisted(reserve.address, True, b"RESERVE".ljust(32, b"\0"), sender=deployer)
+    send(
+        "setAllowlisted reserve",
+        lambda: vault.setAllowlisted(
+            reserve.address, True, b"RESERVE".ljust(32, b"\0"), sender=deployer
+        ),
     )
-    record(
-        reserve.setCollateral(
+    send(
+        "setCollateral vault shares",
+        lambda: reserve.setCollateral(
             vault.address,
             vault_feed.address,
             3_600,
             config.vault_share_haircut_bps,
             config.vault_share_cap_bps,
             sender=deployer,
-        )
+        ),
     )
     for spec in collateral:
-        feed = spec.feed or deploy_feed(
-            manager,
-            spec.feed_decimals,
-            f"{spec.symbol} / {config.stablecoin_symbol}",
-            config.feed_max_deviation_bps,
-            deployer,
-            record,
-        )
+        feed = spec.feed
+        if feed is None:
+            description = f"{spec.symbol} / {config.stablecoin_symbol}"
+            feed = deploy(
+                "ReportedPriceFeed",
+                manager.address,
+                spec.feed_decimals,
+                description,
+                config.feed_max_deviation_bps,
+                label=f"deploy ReportedPriceFeed {description}",
+            )
+            wire_functions(manager, feed, "ReportedPriceFeed", deployer, steps)
         system.feeds[spec.symbol] = feed
         asset = cash if spec.asset == CASH else spec.asset
-        record(
-            reserve.setCollateral(
-                asset.address,
-                feed.address,
-                spec.heartbeat,
-                spec.haircut_bps,
-                spec.concentration_cap_bps,
+        send(
+            f"setCollateral {spec.symbol}",
+            lambda a=asset, f=feed, c=spec: reserve.setCollateral(
+                a.address,
+                f.address,
+                c.heartbeat,
+                c.haircut_bps,
+                c.concentration_cap_bps,
                 sender=deployer,
-            )
+            ),
         )
     if config.redemption_fee_bps:
-        record(reserve.setRedemptionFee(config.redemption_fee_bps, sender=deployer))
-    record(
-        reserve.setMinterAllowance(
-            _address(holders.minter), wad(config.minter_allowance), sender=deployer
+        send(
+            "setRedemptionFee",
+            lambda: reserve.setRedemptionFee(config.redemption_fee_bps, sender=deployer),
         )
+    send(
+        "setMinterAllowance",
+        lambda: reserve.setMinterAllowance(
+            _address(holders.minter), wad(config.minter_allowance), sender=deployer
+        ),
     )
     for role in setup_roles:
-        record(manager.renounceRole(int(role), deployer.address, sender=deployer))
+        send(
+            f"renounceRole {role.label} deployer",
+            lambda r=role: manager.renounceRole(int(r), deployer.address, sender=deployer),
+        )
 
     for role, holder in holders.by_role().items():
         if role is Role.CENTRAL_BANK and cash_address is not None:
             continue  # an existing cash token has its own central bank
-        record(
-            manager.grantRole(
-                int(role), _address(holder), _delay_for(role, config), sender=deployer
-            )
+        send(
+            f"grantRole {role.label} {_address(holder)}",
+            lambda r=role, h=holder: manager.grantRole(
+                int(r), _address(h), _delay_for(r, config), sender=deployer
+            ),
         )
 
-    record(
-        manager.beginAdminTransfer(_address(holders.governor), config.admin_delay, sender=deployer)
+    send(
+        "beginAdminTransfer",
+        lambda: manager.beginAdminTransfer(
+            _address(holders.governor), config.admin_delay, sender=deployer
+        ),
     )
     if accept_admin:
-        record(manager.acceptAdminTransfer(sender=holders.governor))
+        send(
+            "acceptAdminTransfer",
+            lambda: manager.acceptAdminTransfer(sender=holders.governor),
+            sender=holders.governor,
+        )
     return system

@@ -57,14 +57,19 @@ def _json_default(value):
     raise TypeError(f"cannot store {type(value).__name__} in a manifest")
 
 
-def write_manifest(path: Path, system: System, deployer: str, compiler: str) -> dict:
+def write_manifest(
+    path: Path, system: System, deployer: str, compiler: str, steps: list[dict]
+) -> dict:
+    """Write the manifest; ``steps`` are the deploy journal's done steps (every
+    transaction of the deployment, in order, with its hash and block)."""
+    created = {s["address"]: s for s in steps if s.get("address")}
     contracts = {}
     for name, contract in system.contracts().items():
-        receipt = chain.get_receipt(contract.txn_hash) if contract.txn_hash else None
+        step = created.get(contract.address, {})
         contracts[name] = {
             "address": contract.address,
-            "tx": receipt.txn_hash if receipt else None,
-            "block": receipt.block_number if receipt else None,
+            "tx": step.get("tx"),
+            "block": step.get("block"),
         }
     data = {
         "network": chain.provider.network_choice,
@@ -77,6 +82,10 @@ def write_manifest(path: Path, system: System, deployer: str, compiler: str) -> 
             role.label: getattr(h, "address", h) for role, h in system.holders.by_role().items()
         },
         "contracts": contracts,
+        "transactions": [
+            {"step": s["label"], "tx": s["tx"], "block": s["block"], "from": s["sender"]}
+            for s in steps
+        ],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")

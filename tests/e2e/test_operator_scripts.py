@@ -102,3 +102,47 @@ def test_deploy__bad_config__one_line_and_nothing_deployed(node, tmp_path):
     assert out.returncode != 0
     assert "min_collateral_ratio 0.5 is outside [1, 3]" in out.stderr
     assert not list(tmp_path.glob("*.json"))
+
+
+def test_deploy_killed_mid_way__refused_then_resumed(node, tmp_path):
+    """The process dies half-way (SIGKILL, no clean-up): a plain re-run refuses and
+    names --resume; --resume sends only what never landed."""
+    env = {**os.environ, "SOVEREIGN_DEPLOYMENTS": str(tmp_path)}
+    proc = subprocess.Popen(
+        [APE, "run", "deploy", "--network", node, "--yes"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    partial = tmp_path / "ethereum-custom-31337.partial.json"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if len(json.loads(partial.read_text())["steps"]) >= 12:
+                break
+        except (FileNotFoundError, json.JSONDecodeError, KeyError):
+            pass
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait(timeout=20)
+    assert not (tmp_path / "ethereum-custom-31337.json").exists()
+
+    again = run("deploy", "--network", node, "--yes", deployments=tmp_path)
+    assert again.returncode != 0
+    assert "an interrupted deploy was found at" in again.stderr and "--resume" in again.stderr
+
+    out = run("deploy", "--network", node, "--yes", "--resume", deployments=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "steps already done" in out.stdout
+    assert not partial.exists()
+    manifest = json.loads((tmp_path / "ethereum-custom-31337.json").read_text())
+    txs = manifest["transactions"]
+    assert len({t["step"] for t in txs}) == len(txs)  # no step twice
+    deployer_txs = [t for t in txs if t["from"] == manifest["deployer"]]
+    from web3 import Web3
+
+    nonce = Web3(Web3.HTTPProvider(node)).eth.get_transaction_count(manifest["deployer"])
+    assert nonce == len(deployer_txs)  # nothing sent twice, nothing lost
+    status = run("treasury", "status", "--network", node, "--json", deployments=tmp_path)
+    assert status.returncode == 0, status.stderr[-2000:]

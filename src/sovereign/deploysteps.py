@@ -1,0 +1,140 @@
+"""The steps of a deployment, journaled as they happen so that an interrupted
+deploy resumes where it stopped and never sends a step twice.
+
+A deployment is a fixed sequence of transactions (``deploy.deploy_system``),
+the same for the same configuration. Before each one is sent, the journal
+records it as *pending* with its sender, the sender's nonce and the current
+block; once mined, as *done* with its transaction hash, block and (for a
+contract creation) the new address. The file is rewritten atomically after
+each change, so a crash leaves it either before or after a step, never torn.
+
+On resume the journal's steps are replayed in order without sending anything:
+- a *done* step gives back its contract (``Project.at(address)``);
+- a *pending* step is resolved from the chain: when the sender's nonce has moved
+  past the recorded one, the transaction with that nonce is looked up in the
+  blocks mined since; a success makes the step done, a revert sends it again.
+  When the nonce has not moved the step was never sent and is sent now. A
+  transaction still waiting in the node's pool stops the resume with a one-line
+  error (sending again would duplicate it).
+- a step whose label differs from the journal's means the configuration or the
+  code changed since: the resume stops (``--replace`` starts over).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from ape import chain, project
+
+
+class DeployError(Exception):
+    """A deployment cannot go on; the message is one line."""
+
+
+def _nonce(address: str, block: str) -> int:
+    return chain.provider.web3.eth.get_transaction_count(address, block)
+
+
+class DeployJournal:
+    """A deployment's steps on disk (``path``), or in memory only (``path=None``)."""
+
+    def __init__(self, path: Path | None, header: dict, *, resume: bool = False):
+        self.path, self.header, self.steps = path, header, []
+        if resume:
+            if path is None or not path.is_file():
+                raise DeployError(f"no interrupted deploy to resume at {path}")
+            data = json.loads(path.read_text())
+            for key, value in header.items():
+                if data["header"].get(key) != value:
+                    raise DeployError(
+                        f"{path} was started with a different {key}: "
+                        f"{data['header'].get(key)!r}, now {value!r}; pass --replace to start over"
+                    )
+            self.steps = data["steps"]
+        self.cursor = 0
+        self.resumed = sum(1 for s in self.steps if s["status"] == "done")
+        self._save()
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"header": self.header, "steps": self.steps}, indent=1) + "\n")
+        os.replace(tmp, self.path)
+
+    def done_steps(self) -> list[dict]:
+        return [s for s in self.steps if s["status"] == "done"]
+
+    # ------------------------------------------------------------------ steps
+
+    def run(self, label: str, sender, send: Callable[[], object], contract_type: str | None):
+        """Run (or replay) the next step; returns the receipt or the contract, or
+        ``None`` for a replayed transaction that created nothing."""
+        if self.path is None:  # nothing to journal (tests, demo, bench): just send
+            return send()
+        index, self.cursor = self.cursor, self.cursor + 1
+        if index < len(self.steps):
+            step = self.steps[index]
+            if step["label"] != label:
+                raise DeployError(
+                    f"step {index} of the interrupted deploy is {step['label']!r}, but this "
+                    f"deploy's step {index} is {label!r}: the configuration or the code changed; "
+                    "pass --replace to start over"
+                )
+            if step["status"] == "pending":
+                self._resolve(step)
+            if step["status"] == "done":
+                if contract_type:
+                    return getattr(project, contract_type).at(step["address"])
+                return None
+            del self.steps[index:]  # sent and reverted, or never sent: send it now
+        step = {
+            "label": label,
+            "status": "pending",
+            "sender": sender.address,
+            "nonce": sender.nonce,
+            "from_block": chain.blocks.head.number,
+        }
+        self.steps.append(step)
+        self._save()
+        result = send()
+        receipt = chain.get_receipt(result.txn_hash) if contract_type else result
+        step.update(status="done", tx=receipt.txn_hash, block=receipt.block_number)
+        if contract_type:
+            step["address"] = result.address
+        self._save()
+        return result
+
+    def _resolve(self, step: dict) -> None:
+        """A step that was being sent when the deploy stopped: did it land?"""
+        sender, nonce = step["sender"], step["nonce"]
+        if _nonce(sender, "latest") <= nonce:
+            if _nonce(sender, "pending") > nonce:
+                raise DeployError(
+                    f"{step['label']!r} (nonce {nonce} of {sender}) is still waiting in the "
+                    "node's pool: resume again once it is mined"
+                )
+            step["status"] = "unsent"
+            return
+        web3 = chain.provider.web3
+        for number in range(step["from_block"], chain.blocks.head.number + 1):
+            for tx in web3.eth.get_block(number, full_transactions=True).transactions:
+                if tx["from"] == sender and tx["nonce"] == nonce:
+                    receipt = web3.eth.get_transaction_receipt(tx["hash"])
+                    if receipt["status"] != 1:
+                        step["status"] = "reverted"
+                        return
+                    step.update(status="done", tx=tx["hash"].to_0x_hex(), block=number)
+                    if receipt.get("contractAddress"):
+                        step["address"] = receipt["contractAddress"]
+                    self._save()
+                    return
+        raise DeployError(
+            f"{step['label']!r}: the nonce of {sender} moved past {nonce}, but no transaction "
+            f"with that nonce is in blocks {step['from_block']}..{chain.blocks.head.number}; "
+            "another process is using this account"
+        )

@@ -1,0 +1,104 @@
+"""An interrupted deploy resumes from its journal: nothing sent twice, nothing missed.
+
+The crash is put exactly where it hurts most: after a transaction was mined but
+before the journal recorded it (the step stays *pending*), so the resume has to
+find the transaction on the chain by its sender's nonce.
+"""
+
+import json
+
+import pytest
+
+from sovereign import deploysteps
+from sovereign.deploy import deploy_system
+from sovereign.deploysteps import DeployError, DeployJournal
+from sovereign.governance import selector
+from sovereign.roles import Role
+
+
+class Crash(Exception):
+    """Stands for the process dying."""
+
+
+def _crash_after_sending(monkeypatch, step_label: str):
+    """Die when the journal is about to mark ``step_label`` done (its tx is mined)."""
+    real_save = DeployJournal._save
+
+    def save(self):
+        last = self.steps[-1] if self.steps else None
+        if last and last["label"] == step_label and last["status"] == "done":
+            raise Crash(step_label)
+        real_save(self)
+
+    monkeypatch.setattr(DeployJournal, "_save", save)
+
+
+HEADER = {"chain_id": 31337, "deployer": "test"}
+
+
+def test_deploy__crash_after_a_mined_step__resumes_without_sending_it_again(
+    accounts, holders, config, tmp_path, monkeypatch, chain
+):
+    # An account no other in-process test deploys from: its nonce counts exactly
+    # this deploy's transactions, and ape's address-keyed contract cache stays true.
+    deployer = accounts[16]
+    path = tmp_path / "partial.json"
+    _crash_after_sending(monkeypatch, "setTargetFunctionRole Reserve minter")
+    with pytest.raises(Crash):
+        deploy_system(deployer, holders, config, journal=DeployJournal(path, HEADER))
+    journal = json.loads(path.read_text())["steps"]
+    assert journal[-1]["status"] == "pending"  # mined, but the journal does not know
+    sent_before = deployer.nonce
+    monkeypatch.undo()
+
+    resumed = DeployJournal(path, HEADER, resume=True)
+    assert resumed.resumed == len(journal) - 1
+    system = deploy_system(deployer, holders, config, journal=resumed)
+
+    steps = resumed.done_steps()
+    mine = [s for s in steps if s["sender"] == deployer.address]
+    assert deployer.nonce == len(mine)  # every deployer transaction exactly once
+    assert len({s["label"] for s in steps}) == len(steps)
+    assert sent_before == len(journal)  # the pending step had landed before the crash...
+    assert steps[len(journal) - 1]["tx"]  # ...and the resume found its transaction
+    # The resumed system is whole: the step recovered from the chain took effect.
+    mint = selector(system.reserve, "mint")
+    assert system.manager.getTargetFunctionRole(system.reserve, mint) == int(Role.MINTER)
+    assert system.manager.hasRole(int(Role.GOVERNOR), holders.governor)[0]
+    assert system.stablecoin.reserve() == system.reserve.address
+
+
+def test_resume__refuses_a_changed_configuration(tmp_path):
+    path = tmp_path / "partial.json"
+    path.write_text(json.dumps({"header": {"chain_id": 1, "deployer": "a"}, "steps": []}))
+    with pytest.raises(DeployError, match="started with a different deployer: 'a', now 'b'"):
+        DeployJournal(path, {"chain_id": 1, "deployer": "b"}, resume=True)
+    with pytest.raises(DeployError, match="no interrupted deploy to resume"):
+        DeployJournal(tmp_path / "missing.json", HEADER, resume=True)
+
+
+def test_resume__refuses_when_the_steps_no_longer_match(accounts, holders, config, tmp_path):
+    path = tmp_path / "partial.json"
+    step = {"label": "deploy SomethingElse", "status": "done", "sender": accounts[17].address}
+    path.write_text(json.dumps({"header": HEADER, "steps": [step]}))
+    with pytest.raises(DeployError, match="step 0 of the interrupted deploy is 'deploy Some"):
+        deploy_system(
+            accounts[17], holders, config, journal=DeployJournal(path, HEADER, resume=True)
+        )
+
+
+def test_pending_step_never_sent__is_sent_on_resume(accounts, tmp_path, chain):
+    sender = accounts[17]
+    path = tmp_path / "partial.json"
+    pending = {
+        "label": "x",
+        "status": "pending",
+        "sender": sender.address,
+        "nonce": sender.nonce,
+        "from_block": chain.blocks.head.number,
+    }
+    path.write_text(json.dumps({"header": HEADER, "steps": [pending]}))
+    journal = DeployJournal(path, HEADER, resume=True)
+    receipt = journal.run("x", sender, lambda: sender.transfer(sender, 0), None)
+    assert receipt.txn_hash and journal.done_steps()[0]["tx"] == receipt.txn_hash
+    assert deploysteps._nonce(sender.address, "latest") == pending["nonce"] + 1
