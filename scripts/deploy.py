@@ -27,13 +27,35 @@ from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
 from sovereign import apefix
-from sovereign.deploy import RoleHolders, SystemConfig, deploy_system, local_role_holders
+from sovereign.deploy import (
+    CollateralSpec,
+    RoleHolders,
+    SystemConfig,
+    deploy_system,
+    local_role_holders,
+)
 from sovereign.deployconfig import ROLE_LABELS, load_deploy_config
 from sovereign.deploysteps import DeployError, DeployJournal
 from sovereign.inputs import InputError
 from sovereign.manifest import manifest_path, write_manifest
-from sovereign.operations import is_local
+from sovereign.operations import OperationRefused, is_local, signer
 from sovereign.status import make_console
+
+
+def _keystore(alias: str):
+    """An ape keystore account, unlocked from APE_ACCOUNTS_<alias>_PASSPHRASE (or a
+    prompt on a terminal); one line when it cannot be."""
+    try:
+        return signer(alias, "deployer", {"holders": {}})
+    except OperationRefused as err:
+        raise click.ClickException(str(err)) from None
+
+
+def collateral_entry(spec: CollateralSpec) -> dict:
+    """A collateral asset as the manifest records it (the cash token by name)."""
+    entry = asdict(spec)
+    entry["asset"] = spec.asset if isinstance(spec.asset, str) else spec.asset.address
+    return entry
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -71,22 +93,21 @@ def cli(alias, config_file, replace, resume, yes):
             "or --replace to start over"
         )
     try:
-        system_config, mapping = (
-            load_deploy_config(config_file) if config_file else (SystemConfig(), None)
+        system_config, mapping, collateral = (
+            load_deploy_config(config_file) if config_file else (SystemConfig(), None, [])
         )
     except InputError as err:
         raise click.ClickException(str(err)) from None
     if is_local() and mapping is None:
         deployer, holders, _ = local_role_holders(accounts.test_accounts)
         if alias:
-            deployer = accounts.load(alias)
+            deployer = _keystore(alias)
     else:
         if not alias or mapping is None:
             raise click.ClickException(
                 "off a local chain, --account and a --config with holders are required"
             )
-        deployer = accounts.load(alias)
-        deployer.set_autosign(True)  # passphrase from APE_ACCOUNTS_<alias>_PASSPHRASE
+        deployer = _keystore(alias)
         holders = RoleHolders(*[mapping[label] for label in ROLE_LABELS])
     console.print(
         f"network [bold]{chain.provider.network_choice}[/] (chain id {chain.chain_id}), "
@@ -98,6 +119,7 @@ def cli(alias, config_file, replace, resume, yes):
                 "chain_id": chain.chain_id,
                 "deployer": deployer.address,
                 "config": asdict(system_config),
+                "collateral": [collateral_entry(spec) for spec in collateral],
                 "holders": {
                     role.label: getattr(h, "address", h) for role, h in holders.by_role().items()
                 },
@@ -118,13 +140,18 @@ def cli(alias, config_file, replace, resume, yes):
     accept = is_local() and mapping is None
     try:
         system = deploy_system(
-            deployer, holders, system_config, accept_admin=accept, journal=journal
+            deployer,
+            holders,
+            system_config,
+            collateral=collateral,
+            accept_admin=accept,
+            journal=journal,
         )
     except DeployError as err:
         raise click.ClickException(str(err)) from None
     compiler = f"solc {config.get_config('solidity').version} (npm solc via tools/solc)"
     steps = journal.done_steps()
-    write_manifest(path, system, deployer.address, compiler, steps)
+    write_manifest(path, system, deployer.address, compiler, steps, header["collateral"])
     partial.unlink()
     console.print(f"{len(steps)} transactions ({len(steps) - journal.resumed} sent by this run)")
     for name, contract in system.contracts().items():

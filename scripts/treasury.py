@@ -40,6 +40,7 @@ from sovereign.operations import (
 )
 from sovereign.rolematrix import read_role_matrix, render_role_matrix, role_matrix_json
 from sovereign.status import make_console, read_status, render_status
+from sovereign.units import format_amount
 
 PAUSE_FLAGS = {"mint": 1, "redeem": 2, "transfer": 4}
 # "-5" must reach the amount parser (which refuses it clearly), not click's option parser.
@@ -510,6 +511,32 @@ def bills_buy(code, amount, max_price, alias, dry_run, yes):
         signer(alias, "vault-manager", op.manifest),
         f"buying {amount} of {code}",
     )
+
+
+@bills.command("fund", cls=ConnectedProviderCommand, context_settings=AMOUNTS)
+@click.argument("code")
+@click.argument("amount", required=False)
+@write_options
+@one_line_errors
+def bills_fund(code, amount, alias, dry_run, yes):
+    """Put AMOUNT cash into series CODE's repayment pool (default: what is missing to
+    repay every outstanding bill at face): the treasury, which received the proceeds."""
+    op = _operator(dry_run, yes)
+    series = _series(op, code)
+    cash = op.system.cash
+    decimals = int(cash.decimals())
+    missing = max(int(series.outstandingFace()) - int(series.pool()), 0)
+    units = parse_amount(amount, decimals, "the funding") if amount else missing
+    if units == 0:
+        raise OperationRefused(f"{code} is fully funded: nothing to add")
+    treasury_address = op.system.registry.treasury()
+    payer = signer(alias, "treasury", {"holders": {"treasury": treasury_address}})
+    shown = format_amount(units, decimals)
+    # Two transactions: the allowance, then the pull. The second is simulated only
+    # once the first is mined, so a dry run checks the allowance step alone.
+    op.send(cash, "approve", (series.address, units), payer, f"allowing {code} to pull {shown}")
+    if not dry_run:
+        op.send(series, "fundRepayment", (units,), payer, f"funding {code} with {shown}")
 
 
 @bills.command("redeem", cls=ConnectedProviderCommand)

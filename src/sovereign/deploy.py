@@ -299,13 +299,13 @@ def deploy_system(
                 label=f"deploy ReportedPriceFeed {description}",
             )
             wire_functions(manager, feed, "ReportedPriceFeed", deployer, steps)
-        system.feeds[spec.symbol] = feed
+            system.feeds[spec.symbol] = feed  # a stub the oracle reporter reports to
         asset = cash if spec.asset == CASH else spec.asset
         send(
             f"setCollateral {spec.symbol}",
             lambda a=asset, f=feed, c=spec: reserve.setCollateral(
-                a.address,
-                f.address,
+                _address(a),
+                _address(f),
                 c.heartbeat,
                 c.haircut_bps,
                 c.concentration_cap_bps,

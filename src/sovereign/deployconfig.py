@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from sovereign.deploy import SystemConfig
+from sovereign.deploy import CASH, CollateralSpec, SystemConfig
 from sovereign.inputs import InputError, resolve_address
 from sovereign.roles import HOLDER_LABELS
 
@@ -47,18 +47,77 @@ _BOUNDS = {
 }
 
 
+# One entry of `collateral:`: key -> (kind, bounds, default). Bounds are the
+# Reserve's own (MIN/MAX_HEARTBEAT, MAX_HAIRCUT_BPS, MIN_CONCENTRATION_CAP_BPS),
+# checked here so that a bad file fails before the first transaction.
+_COLLATERAL_KEYS = {
+    "symbol": (str, None, None),
+    "token": (str, None, None),
+    "feed": (str, None, None),
+    "feed_decimals": (int, (6, 18), 8),
+    "heartbeat": (int, (60, 7 * 86_400), 86_400),
+    "haircut_bps": (int, (0, 9_000), 200),
+    "cap_bps": (int, (100, 10_000), 10_000),
+}
+
+
+def _collateral(path, value) -> list[CollateralSpec]:
+    """`collateral:` entries -> CollateralSpec. `token: cash` names the system's own
+    settlement cash; without `feed` an oracle stub (ReportedPriceFeed) is deployed."""
+    if not isinstance(value, list):
+        raise InputError(f"{path}: collateral must be a list of assets")
+    specs, seen = [], set()
+    for i, entry in enumerate(value):
+        where = f"collateral[{i}]"
+        if not isinstance(entry, dict):
+            raise InputError(f"{path}: {where} must be a mapping")
+        unknown = sorted(set(entry) - set(_COLLATERAL_KEYS))
+        missing = sorted({"symbol", "token"} - set(entry))
+        if unknown or missing:
+            raise InputError(f"{path}: {where}: missing {missing}, unknown {unknown}")
+        got = {
+            key: _convert(path, f"{where}.{key}", entry[key], kind, bounds)
+            if key in entry
+            else default
+            for key, (kind, bounds, default) in _COLLATERAL_KEYS.items()
+        }
+        if got["symbol"] in seen:
+            raise InputError(f"{path}: {where}: symbol {got['symbol']!r} is listed twice")
+        seen.add(got["symbol"])
+        try:
+            token = CASH if got["token"] == "cash" else resolve_address(got["token"])
+            feed = resolve_address(got["feed"]) if got["feed"] else None
+        except InputError as err:
+            raise InputError(f"{path}: {where}: {err}") from None
+        specs.append(
+            CollateralSpec(
+                got["symbol"],
+                token,
+                feed=feed,
+                feed_decimals=got["feed_decimals"],
+                heartbeat=got["heartbeat"],
+                haircut_bps=got["haircut_bps"],
+                concentration_cap_bps=got["cap_bps"],
+            )
+        )
+    return specs
+
+
 def _flatten(data: dict, prefix: tuple = ()) -> dict[tuple, object]:
     out = {}
     for key, value in data.items():
         path = (*prefix, str(key))
-        if isinstance(value, dict) and path != ("holders",):
+        if isinstance(value, dict) and path not in (("holders",), ("collateral",)):
             out.update(_flatten(value, path))
         else:
             out[path] = value
     return out
 
 
-def load_deploy_config(path: Path) -> tuple[SystemConfig, dict[str, str] | None]:
+def load_deploy_config(
+    path: Path,
+) -> tuple[SystemConfig, dict[str, str] | None, list[CollateralSpec]]:
+    """The file's settings, its role holders (or None) and its collateral list."""
     if not path.is_file():
         raise InputError(f"{path}: no such configuration file")
     try:
@@ -68,17 +127,20 @@ def load_deploy_config(path: Path) -> tuple[SystemConfig, dict[str, str] | None]
     if not isinstance(data, dict):
         raise InputError(f"{path}: the top level must be a mapping")
     config = SystemConfig()
-    holders = None
+    holders, collateral = None, []
     for key_path, value in _flatten(data).items():
         name = ".".join(key_path)
         if key_path == ("holders",):
             holders = _holders(path, value)
             continue
+        if key_path == ("collateral",):
+            collateral = _collateral(path, value)
+            continue
         if key_path not in _FIELDS:
             raise InputError(f"{path}: unknown setting {name!r}")
         field, kind = _FIELDS[key_path]
         setattr(config, field, _convert(path, name, value, kind, _BOUNDS.get(field)))
-    return config, holders
+    return config, holders, collateral
 
 
 def _convert(path, name, value, kind, bounds):

@@ -52,6 +52,16 @@ _SENTENCES = {
     )
     + " is paused",
     "AccessManagedUnauthorized": lambda i: f"{i['caller']} lacks the role for this function",
+    "ERC20InsufficientBalance": lambda i: (
+        f"{i['sender']} holds {i['balance']} token units, {i['needed']} needed"
+    ),
+    "ERC20InsufficientAllowance": lambda i: (
+        f"{i['spender']} may spend {i['allowance']} token units, {i['needed']} needed"
+    ),
+    "TBillRepaymentShort": lambda i: (
+        f"the series' repayment pool holds {i['available']} cash units, {i['required']} "
+        "needed: the treasury funds it first (treasury bills fund CODE)"
+    ),
 }
 
 

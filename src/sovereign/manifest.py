@@ -58,10 +58,16 @@ def _json_default(value):
 
 
 def write_manifest(
-    path: Path, system: System, deployer: str, compiler: str, steps: list[dict]
+    path: Path,
+    system: System,
+    deployer: str,
+    compiler: str,
+    steps: list[dict],
+    collateral: list[dict] = (),
 ) -> dict:
     """Write the manifest; ``steps`` are the deploy journal's done steps (every
-    transaction of the deployment, in order, with its hash and block)."""
+    transaction of the deployment, in order, with its hash and block),
+    ``collateral`` the assets listed at deployment (besides the vault's shares)."""
     created = {s["address"]: s for s in steps if s.get("address")}
     contracts = {}
     for name, contract in system.contracts().items():
@@ -78,6 +84,7 @@ def write_manifest(
         "deployer": deployer,
         "compiler": compiler,
         "config": asdict(system.config),
+        "collateral": list(collateral),
         "holders": {
             role.label: getattr(h, "address", h) for role, h in system.holders.by_role().items()
         },

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,8 +48,19 @@ def signer(alias: str | None, role_label: str, manifest: dict):
             account = accounts.load(alias)
         except Exception as err:  # noqa: BLE001 - ape raises several kinds; one line for the operator
             raise OperationRefused(f"no ape account named {alias!r}: {err}") from None
-        if hasattr(account, "set_autosign"):
-            account.set_autosign(True)
+        if hasattr(account, "set_autosign"):  # a keystore account: unlock it once
+            variable = f"APE_ACCOUNTS_{alias}_PASSPHRASE"
+            if not os.environ.get(variable) and not sys.stdin.isatty():
+                raise OperationRefused(
+                    f"account {alias!r} is locked and there is no terminal to ask for its "
+                    f"passphrase: set {variable}"
+                )
+            try:
+                account.set_autosign(True)
+            except Exception:  # noqa: BLE001 - eth-keyfile's ValueError, ape's AccountsError
+                raise OperationRefused(
+                    f"account {alias!r} could not be unlocked: wrong passphrase (in {variable}?)"
+                ) from None
         return account
     if not is_local():
         raise OperationRefused("off a local chain, --account is required")

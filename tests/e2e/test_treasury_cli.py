@@ -1,7 +1,14 @@
-"""`ape run treasury` through its real entry point, against an Anvil started on
-its own: the happy paths, bad input of every kind (one clear line, exit code not
-0, nothing sent), and a batch killed mid-way with its node, resumed after a
-restart, ending with every instruction executed exactly once."""
+"""`ape run treasury` through ape's own command-line entry point, against an Anvil
+started on its own: the happy path of every command, bad input of every kind
+(one clear line, exit code not 0, nothing sent), a keystore account signing
+from its environment passphrase, and a batch killed mid-way with its node,
+resumed after a restart, ending with every instruction executed exactly once.
+
+Most commands run through ape's CLI object inside the test process (the same
+click commands, argument parsing, script loading and network connection as the
+shell's `ape run`, without ~3 s of process start each); the mint happy path, its
+replay, the killed batch and the deploys of test_operator_scripts run as real
+processes, so the exit codes a shell sees are checked too."""
 
 import json
 import os
@@ -10,10 +17,14 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from ape import networks
+from click.testing import CliRunner
+from eth_utils import function_signature_to_4byte_selector
 
 from sovereign.manifest import load_system
 from sovereign.units import text_to_bytes32
@@ -83,19 +94,50 @@ def node(tmp_path_factory):
     n.stop()
 
 
-def treasury(*args, node, deployments, check=False):
-    env = {**os.environ, "SOVEREIGN_DEPLOYMENTS": str(deployments), "COLUMNS": "200"}
-    out = subprocess.run(
-        [APE, "run", *args, "--network", node.url],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
+@dataclass
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def treasury(*args, node, deployments, check=False, process=False, env=None):
+    """``ape run ARGS --network URL``: by default through ape's own command-line
+    entry point inside this process (the same click commands, parsing, script
+    loading and network connection as the shell command, without the ~3 s a new
+    ape process takes to start); with ``process=True`` as a real process, whose
+    exit code the shell would see."""
+    argv = ["run", *args, "--network", node.url]
+    extra = {"SOVEREIGN_DEPLOYMENTS": str(deployments), "COLUMNS": "200", **(env or {})}
+    if process:
+        out = subprocess.run(
+            [APE, *argv],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, **extra},
+        )
+        result = Outcome(out.returncode, out.stdout, out.stderr)
+    else:
+        from ape._cli import cli
+
+        saved = {k: os.environ.get(k) for k in extra}
+        os.environ.update(extra)
+        try:
+            out = CliRunner(mix_stderr=False).invoke(cli, argv)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        if out.exception and not isinstance(out.exception, SystemExit):
+            raise out.exception
+        result = Outcome(out.exit_code, out.stdout, out.stderr)
     if check:
-        assert out.returncode == 0, (out.stdout[-1500:], out.stderr[-1500:])
-    return out
+        assert result.returncode == 0, (result.stdout[-1500:], result.stderr[-1500:])
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +145,15 @@ def deployed(node, tmp_path_factory, accounts):
     """Deployed by `ape run deploy`; 10,000,000 cash deposited into the vault for the
     reserve (its shares are the collateral); an exchange licensed by the CLI."""
     deployments = tmp_path_factory.mktemp("deployments")
-    treasury("deploy", "--yes", node=node, deployments=deployments, check=True)
+    treasury(
+        "deploy",
+        "--yes",
+        "--config",
+        str(ROOT / "deploy" / "local.yaml"),
+        node=node,
+        deployments=deployments,
+        check=True,
+    )
     manifest = json.loads(next(deployments.glob("*.json")).read_text())
     with networks.parse_network_choice(node.url):
         system = load_system(manifest)
@@ -130,6 +180,36 @@ def deployed(node, tmp_path_factory, accounts):
         check=True,
     )
     return deployments, manifest
+
+
+@contextmanager
+def on_node(node, deployments):
+    """The deployed System, for set-up and checks straight on the node (in-process)."""
+    manifest = json.loads(next(deployments.glob("*.json")).read_text())
+    with networks.parse_network_choice(node.url):
+        yield load_system(manifest)
+
+
+def _fund(system, accounts, to: str, amount: int):
+    """Report the cash feed at 1.00 (time travel elsewhere may have left it stale),
+    put 1,000 cash in the reserve and mint ``amount`` SSHL to the exchange, then
+    move it to ``to``."""
+    by_address = {a.address: a for a in accounts}
+    holders = system.holders
+    system.feeds["eSHL"].report(10**8, sender=by_address[holders.oracle_reporter])
+    system.cash.mint(system.reserve, 1_000 * 10**6, sender=by_address[holders.central_bank])
+    system.reserve.mint(
+        EXCHANGE,
+        amount,
+        text_to_bytes32(f"FUND-{time.time_ns()}"),
+        sender=by_address[holders.minter],
+    )
+    if to != EXCHANGE:
+        system.stablecoin.transfer(to, amount, sender=by_address[EXCHANGE])
+
+
+def selector_of(signature: str) -> str:
+    return function_signature_to_4byte_selector(signature).hex()
 
 
 def _w3(node):
@@ -163,6 +243,7 @@ def test_mint__happy_path_then_replay_refused(node, deployed):
         node=node,
         deployments=deployments,
         check=True,
+        process=True,  # one command as a real process: the exit code the shell sees
     )
     assert "network http://127.0.0.1" in out.stdout and "account 0x3C44" in out.stdout
     assert supply(node, deployments) - before == 1_000_000_500_000_000_000_000_000
@@ -176,6 +257,7 @@ def test_mint__happy_path_then_replay_refused(node, deployed):
         "--yes",
         node=node,
         deployments=deployments,
+        process=True,
     )
     assert again.returncode != 0
     assert "instruction MINT-1 was already executed" in again.stderr
@@ -349,7 +431,7 @@ def test_compliance_freeze_and_unfreeze(node, deployed):
     assert not _frozen(node, manifest, alice)
 
 
-def test_delayed_role_grant__scheduled_then_executed(node, deployed):
+def test_delayed_role_grant_and_revoke__scheduled_then_executed(node, deployed):
     deployments, _ = deployed
     new_burner = "0xdF3e18d64BC6A983f673Ab319CCaE4f1a57C7097"  # Anvil account 18
     args = ("treasury", "roles", "grant", "burner", new_burner, "--yes")
@@ -370,8 +452,21 @@ def test_delayed_role_grant__scheduled_then_executed(node, deployed):
     burners = next(r for r in matrix if r["role"] == "burner")["holders"]
     assert new_burner in [h["account"] for h in burners]
 
+    revoke = ("treasury", "roles", "revoke", "burner", new_burner, "--yes")
+    first = treasury(*revoke, node=node, deployments=deployments, check=True)
+    assert "scheduled" in first.stdout
+    _rpc(node, "evm_increaseTime", [86_401])
+    _rpc(node, "evm_mine", [])
+    treasury(*revoke, node=node, deployments=deployments, check=True)
+    shown = treasury(
+        "treasury", "roles", "show", "--json", node=node, deployments=deployments, check=True
+    )
+    matrix = json.loads(shown.stdout[shown.stdout.index("[") :])
+    burners = next(r for r in matrix if r["role"] == "burner")["holders"]
+    assert new_burner not in [h["account"] for h in burners]
 
-def test_bills_issue_and_buy(node, deployed):
+
+def test_bills_issue_buy_and_redeem_at_maturity(node, deployed, accounts):
     deployments, _ = deployed
     treasury(
         "treasury",
@@ -414,3 +509,145 @@ def test_bills_issue_and_buy(node, deployed):
         "treasury", "bills", "redeem", "SLTB-CLI", "--yes", node=node, deployments=deployments
     )
     assert early.returncode != 0 and "SLTB-CLI has not matured yet" in early.stderr
+
+    _rpc(node, "evm_increaseTime", [91 * 86_400])
+    _rpc(node, "evm_mine", [])
+    short = treasury(
+        "treasury", "bills", "redeem", "SLTB-CLI", "--yes", node=node, deployments=deployments
+    )  # the debt office has not funded the repayment yet
+    assert short.returncode != 0 and "repayment pool holds 0 cash units" in short.stderr
+    with on_node(node, deployments) as system:  # the auction paid 98,750; the treasury tops up
+        bank = next(a for a in accounts if a.address == system.holders.central_bank)
+        system.cash.mint(system.registry.treasury(), 1_250 * 10**6, sender=bank)
+    funded = treasury(
+        "treasury", "bills", "fund", "SLTB-CLI", "--yes",
+        node=node, deployments=deployments, check=True,
+    )  # fmt: skip
+    assert "funding SLTB-CLI with 100,000.00" in funded.stdout
+    treasury(
+        "treasury", "bills", "redeem", "SLTB-CLI", "--yes",
+        node=node, deployments=deployments, check=True,
+    )  # fmt: skip
+    after = treasury("treasury", "status", "--json", node=node, deployments=deployments)
+    vault = json.loads(after.stdout[after.stdout.index("{") :])["vault"]
+    assert vault["lots"] == []  # the bill paid its face into the vault's idle cash
+
+
+@pytest.fixture
+def keystore(accounts):
+    """The exchange's key in an ape keystore (alias cli_exchange, passphrase "s3cret"),
+    as an operator off a local chain would hold it; removed afterwards."""
+    from ape import config
+    from eth_account import Account
+
+    path = Path(config.DATA_FOLDER) / "accounts" / "cli_exchange.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = next(a for a in accounts if a.address == EXCHANGE).private_key
+    path.write_text(json.dumps(Account.encrypt(key, "s3cret")))
+    yield "cli_exchange"
+    path.unlink()
+
+
+def _balance(node, token: str, who: str) -> int:
+    data = "0x70a08231" + who[2:].lower().rjust(64, "0")  # balanceOf(address)
+    return int.from_bytes(_w3(node).eth.call({"to": token, "data": data}), "big")
+
+
+def test_oracle_report_then_redeem__signed_by_a_keystore_account(
+    node, deployed, accounts, keystore
+):
+    deployments, manifest = deployed
+    treasury(
+        "treasury", "oracle", "report", "eSHL", "1.00", "--yes",
+        node=node, deployments=deployments, check=True,
+    )  # fmt: skip
+    feed = manifest["contracts"]["feed:eSHL"]["address"]
+    round_data = _w3(node).eth.call({"to": feed, "data": "0xfeaf968c"})  # latestRoundData()
+    assert int.from_bytes(round_data[32:64], "big") == 10**8
+    with on_node(node, deployments) as system:
+        _fund(system, accounts, EXCHANGE, 500 * WAD)
+    coin, cash = manifest["contracts"]["SovereignStablecoin"]["address"], system.cash.address
+    before = (_balance(node, coin, EXCHANGE), _balance(node, cash, EXCHANGE))
+    redeem = ("treasury", "redeem", "250", "--id", "R-1", "--account", keystore, "--yes")
+
+    locked = treasury(*redeem, node=node, deployments=deployments)
+    assert locked.returncode != 0
+    assert "set APE_ACCOUNTS_cli_exchange_PASSPHRASE" in locked.stderr
+    wrong = {"APE_ACCOUNTS_cli_exchange_PASSPHRASE": "guess"}
+    out = treasury(*redeem, node=node, deployments=deployments, env=wrong)
+    assert out.returncode != 0 and "could not be unlocked: wrong passphrase" in out.stderr
+    assert (_balance(node, coin, EXCHANGE), _balance(node, cash, EXCHANGE)) == before
+
+    right = {"APE_ACCOUNTS_cli_exchange_PASSPHRASE": "s3cret"}
+    out = treasury(*redeem, node=node, deployments=deployments, env=right, check=True)
+    assert f"account {EXCHANGE}" in out.stdout
+    assert _balance(node, coin, EXCHANGE) == before[0] - 250 * WAD
+    assert _balance(node, cash, EXCHANGE) == before[1] + 250 * 10**6
+
+
+def test_burn__the_burner_burns_what_it_holds(node, deployed, accounts):
+    deployments, manifest = deployed
+    burner, coin = manifest["holders"]["burner"], manifest["contracts"]["SovereignStablecoin"]
+    with on_node(node, deployments) as system:
+        _fund(system, accounts, burner, 100 * WAD)
+    before, held = supply(node, deployments), _balance(node, coin["address"], burner)
+    treasury(
+        "treasury", "burn", "40", "--id", "BURN-1", "--yes",
+        node=node, deployments=deployments, check=True,
+    )  # fmt: skip
+    assert supply(node, deployments) == before - 40 * WAD
+    assert _balance(node, coin["address"], burner) == held - 40 * WAD
+
+
+def test_pause_at_once__unpause_through_the_governors_delay(node, deployed):
+    deployments, manifest = deployed
+    paused = lambda: _coin_call(node, manifest, "0x" + selector_of("pausedFlags()"))  # noqa: E731
+    treasury("treasury", "pause", "mint", "--yes", node=node, deployments=deployments, check=True)
+    assert paused() & 1
+    refused = treasury(
+        "treasury", "mint", EXCHANGE, "1", "--id", "P-1", "--yes",
+        node=node, deployments=deployments,
+    )  # fmt: skip
+    assert refused.returncode != 0 and "paused" in refused.stderr
+    unpause = ("treasury", "unpause", "mint", "--yes")
+    first = treasury(*unpause, node=node, deployments=deployments, check=True)
+    assert "scheduled" in first.stdout and paused() & 1
+    _rpc(node, "evm_increaseTime", [86_401])
+    _rpc(node, "evm_mine", [])
+    treasury(*unpause, node=node, deployments=deployments, check=True)
+    assert paused() == 0
+
+
+def test_participants_add_then_remove(node, deployed):
+    deployments, manifest = deployed
+    who = "0xdD2FD4581271e230360230F9337D5c0430Bf44C0"  # Anvil account 19
+    reserve = manifest["contracts"]["Reserve"]["address"]
+    data = "0x" + selector_of("isParticipant(address)") + who[2:].lower().rjust(64, "0")
+    is_participant = lambda: _w3(node).eth.call({"to": reserve, "data": data})[-1]  # noqa: E731
+    for action in ("add", "remove"):
+        treasury(
+            "treasury", "participants", action, who, "--ref", "VASP-19", "--yes",
+            node=node, deployments=deployments, check=True,
+        )  # fmt: skip
+        assert is_participant() == (action == "add")
+
+
+def test_compliance_seize__moves_a_frozen_balance(node, deployed, accounts):
+    deployments, manifest = deployed
+    suspect, bank = (
+        "0xcd3B766CCDd6AE721141F452C550Ca635964ce71",
+        manifest["holders"]["central-bank"],
+    )
+    coin = manifest["contracts"]["SovereignStablecoin"]["address"]
+    with on_node(node, deployments) as system:
+        _fund(system, accounts, suspect, 70 * WAD)
+        by_address = {a.address: a for a in accounts}
+        system.stablecoin.freeze(
+            suspect, text_to_bytes32("AML-15"), sender=by_address[system.holders.compliance]
+        )
+    held = _balance(node, coin, bank)
+    treasury(
+        "treasury", "compliance", "seize", suspect, bank, "70", "--case", "COURT-15", "--yes",
+        node=node, deployments=deployments, check=True,
+    )  # fmt: skip
+    assert _balance(node, coin, suspect) == 0 and _balance(node, coin, bank) == held + 70 * WAD

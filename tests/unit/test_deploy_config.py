@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from sovereign.deploy import CASH, CollateralSpec
 from sovereign.deployconfig import load_deploy_config
 from sovereign.inputs import InputError
 from sovereign.roles import HOLDER_LABELS
@@ -13,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_shipped_local_config_loads():
-    config, holders = load_deploy_config(ROOT / "deploy" / "local.yaml")
+    config, holders, collateral = load_deploy_config(ROOT / "deploy" / "local.yaml")
     assert config.min_collateral_ratio == Decimal("1.02")
     assert (config.stablecoin_symbol, config.cash_decimals, config.governor_delay) == (
         "SSHL",
@@ -21,6 +22,18 @@ def test_the_shipped_local_config_loads():
         86_400,
     )
     assert holders is None
+    assert collateral == [
+        CollateralSpec("eSHL", CASH, feed=None, feed_decimals=8, heartbeat=86_400, haircut_bps=0)
+    ]
+
+
+def test_collateral__token_address_and_feed(tmp_path):
+    token = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    path = tmp_path / "deploy.yaml"
+    path.write_text(f'collateral:\n  - {{symbol: SB30, token: "{token}", haircut_bps: 500}}\n')
+    (spec,) = load_deploy_config(path)[2]
+    assert (spec.asset, spec.feed, spec.haircut_bps, spec.heartbeat) == (token, None, 500, 86_400)
+    assert spec.concentration_cap_bps == 10_000
 
 
 @pytest.mark.parametrize(
@@ -34,6 +47,13 @@ def test_the_shipped_local_config_loads():
         ('holders: {governor: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"}\n', "missing"),
         ("[1, 2]\n", "the top level must be a mapping"),
         ("a: [\n", "not valid YAML"),
+        ("collateral: {symbol: X}\n", "collateral must be a list of assets"),
+        ("collateral: [{symbol: X}]\n", "collateral[0]: missing ['token']"),
+        ("collateral: [{symbol: X, token: cash, fee: 1}]\n", "unknown ['fee']"),
+        ("collateral: [{symbol: X, token: cash, haircut_bps: 9500}]\n", "outside [0, 9000]"),
+        ("collateral: [{symbol: X, token: cash, heartbeat: 30}]\n", "outside [60, 604800]"),
+        ("collateral: [{symbol: X, token: cash}, {symbol: X, token: cash}]\n", "listed twice"),
+        ("collateral: [{symbol: X, token: '0x1234'}]\n", "collateral[0]: "),
     ],
 )
 def test_bad_settings__refused_in_one_line(tmp_path, text, message):
@@ -49,7 +69,7 @@ def test_holders__checksummed_addresses(tmp_path):
     address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
     path = tmp_path / "deploy.yaml"
     path.write_text("holders:\n" + "".join(f'  {label}: "{address}"\n' for label in labels))
-    _, holders = load_deploy_config(path)
+    _, holders, _ = load_deploy_config(path)
     assert set(holders) == set(labels)
     path.write_text(path.read_text().replace(address, address.lower(), 1))
     with pytest.raises(InputError, match="not checksummed"):
