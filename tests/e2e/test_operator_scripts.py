@@ -7,14 +7,12 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-APE = str(Path(sys.executable).with_name("ape"))
+from tests.utils import APE, ROOT, ape_run
 
 
 def _free_port() -> int:
@@ -44,15 +42,12 @@ def node():
     proc.wait(timeout=10)
 
 
-def run(*args, deployments: Path):
-    env = {**os.environ, "SOVEREIGN_DEPLOYMENTS": str(deployments), "COLUMNS": "200"}
-    return subprocess.run(
-        [APE, "run", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
-    )
+def run(*args, deployments: Path, process: bool = False):
+    return ape_run(*args, env={"SOVEREIGN_DEPLOYMENTS": str(deployments)}, process=process)
 
 
 def test_deploy_then_status_on_a_running_node(node, tmp_path):
-    out = run("deploy", "--network", node, "--yes", deployments=tmp_path)
+    out = run("deploy", "--network", node, "--yes", deployments=tmp_path, process=True)
     assert out.returncode == 0, out.stderr[-2000:]
     manifests = list(tmp_path.glob("*.json"))
     assert [m.name for m in manifests] == ["ethereum-custom-31337.json"]

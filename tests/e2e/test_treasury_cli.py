@@ -15,22 +15,18 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from ape import networks
-from click.testing import CliRunner
 from eth_utils import function_signature_to_4byte_selector
 
 from sovereign.manifest import load_system
 from sovereign.units import text_to_bytes32
+from tests.utils import APE, ROOT, ape_run
 
-ROOT = Path(__file__).resolve().parents[2]
-APE = str(Path(sys.executable).with_name("ape"))
 WAD = 10**18
 EXCHANGE = "0x2546BcD3c84621e976D8185a91A922aE77ECEc30"  # Anvil account 16
 
@@ -94,47 +90,15 @@ def node(tmp_path_factory):
     n.stop()
 
 
-@dataclass
-class Outcome:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 def treasury(*args, node, deployments, check=False, process=False, env=None):
-    """``ape run ARGS --network URL``: by default through ape's own command-line
-    entry point inside this process (the same click commands, parsing, script
-    loading and network connection as the shell command, without the ~3 s a new
-    ape process takes to start); with ``process=True`` as a real process, whose
-    exit code the shell would see."""
-    argv = ["run", *args, "--network", node.url]
-    extra = {"SOVEREIGN_DEPLOYMENTS": str(deployments), "COLUMNS": "200", **(env or {})}
-    if process:
-        out = subprocess.run(
-            [APE, *argv],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env={**os.environ, **extra},
-        )
-        result = Outcome(out.returncode, out.stdout, out.stderr)
-    else:
-        from ape._cli import cli
-
-        saved = {k: os.environ.get(k) for k in extra}
-        os.environ.update(extra)
-        try:
-            out = CliRunner(mix_stderr=False).invoke(cli, argv)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-        if out.exception and not isinstance(out.exception, SystemExit):
-            raise out.exception
-        result = Outcome(out.exit_code, out.stdout, out.stderr)
+    """``ape run ARGS --network URL`` against the module's node (see tests.utils.ape_run)."""
+    result = ape_run(
+        *args,
+        "--network",
+        node.url,
+        env={"SOVEREIGN_DEPLOYMENTS": str(deployments), **(env or {})},
+        process=process,
+    )
     if check:
         assert result.returncode == 0, (result.stdout[-1500:], result.stderr[-1500:])
     return result
