@@ -17,6 +17,8 @@ contract TBillRegistry is AccessManaged {
     error RegistryUnknownSeries(address series);
     /// @dev Maturity must be after issue and in the future.
     error RegistryInvalidDates(uint256 issueDate, uint256 maturity, uint256 nowTs);
+    /// @dev A zero address for the cash token or the treasury (every series would refuse it).
+    error RegistryInvalidAddress(address account);
 
     /// @notice A series was created.
     event SeriesCreated(address indexed series, string code, uint256 faceValue, uint256 issueDate, uint256 maturity);
@@ -32,6 +34,8 @@ contract TBillRegistry is AccessManaged {
     address[] private _series;
 
     constructor(address authority, IERC20 cash_, address treasury_) AccessManaged(authority) {
+        if (address(cash_) == address(0)) revert RegistryInvalidAddress(address(cash_));
+        if (treasury_ == address(0)) revert RegistryInvalidAddress(treasury_);
         cash = cash_;
         treasury = treasury_;
     }
