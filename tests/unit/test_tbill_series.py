@@ -132,3 +132,11 @@ def test_mark_default__refused_before_maturity_twice_or_when_funded(
     travel(92 * DAY)
     with ape.reverts(series.TBillCannotDefault, reason=3):
         series.markDefault(sender=buyer)
+
+
+def test_registry__zero_cash_or_treasury__refused_at_deployment(project, accounts, system):
+    deployer = accounts[17]  # deploys nowhere else: ape's address-keyed type cache stays true
+    zero = "0x" + "00" * 20
+    for cash, treasury in ((zero, deployer.address), (system.cash.address, zero)):
+        with ape.reverts(project.TBillRegistry.RegistryInvalidAddress, account=zero):
+            project.TBillRegistry.deploy(system.manager, cash, treasury, sender=deployer)
