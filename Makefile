@@ -63,7 +63,7 @@ demo: compile
 	$(ENV) ape run demo --network $(APE_NET)
 
 lint: setup
-	$(ENV) ruff check src scripts tests && ruff format --check src scripts tests
+	$(ENV) ruff check src scripts tests tools/audit && ruff format --check src scripts tests tools/audit
 
 bench: compile
 	$(ENV) ape run bench --network $(APE_NET)

@@ -11,8 +11,10 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"
@@ -177,251 +179,11 @@ def seconds(t: float) -> str:
     return f"{t:.1f} s"
 
 
-# ---------------------------------------------------------------- the YAML subset
+# ---------------------------------------------------------------- the triage file's YAML
 
 
 class YamlError(AuditError):
     pass
-
-
-_PLAIN_TYPED = re.compile(
-    r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON"
-    r"|off|Off|OFF|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+"
-    r"|0x[0-9a-fA-F_]+|0o?[0-7_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-)
-
-
-@dataclass
-class _Line:
-    number: int
-    indent: int
-    text: str  # without the indentation
-
-
-@dataclass
-class _YamlParser:
-    """Block mappings and sequences, plain and quoted one-line scalars, flow sequences of
-    scalars, and `>`/`|` block scalars: every value is a string, a list or a mapping.
-    Anything else (anchors, tags, flow mappings, typed plain scalars) is refused with its
-    line number, so the file means the same to this parser and to any YAML library."""
-
-    source: str
-    raw: list[str]
-    pos: int = 0
-    lines: list[_Line] = field(default_factory=list)
-
-    def error(self, number: int, message: str) -> YamlError:
-        return YamlError(f"{self.source}:{number}: {message}")
-
-    # -- lines
-
-    def _significant(self, i: int) -> _Line | None:
-        while i < len(self.raw):
-            text = self.raw[i]
-            stripped = text.strip()
-            if stripped and not stripped.startswith("#"):
-                if "\t" in text[: len(text) - len(text.lstrip())]:
-                    raise self.error(i + 1, "a tab in the indentation")
-                indent = len(text) - len(text.lstrip(" "))
-                return _Line(i + 1, indent, text[indent:].rstrip())
-            i += 1
-        return None
-
-    def peek(self) -> _Line | None:
-        line = self._significant(self.pos)
-        if line is not None:
-            self.pos = line.number - 1
-        return line
-
-    # -- nodes
-
-    def document(self) -> object:
-        line = self.peek()
-        if line is None:
-            return {}
-        if line.text.startswith("---"):
-            raise self.error(line.number, "document markers are not supported")
-        node = self.node(line.indent)
-        rest = self.peek()
-        if rest is not None:
-            raise self.error(rest.number, "unexpected indentation")
-        return node
-
-    def node(self, indent: int) -> object:
-        line = self.peek()
-        if line.text == "-" or line.text.startswith("- "):
-            return self.sequence(indent)
-        return self.mapping(indent)
-
-    def mapping(self, indent: int) -> dict:
-        result: dict = {}
-        while (line := self.peek()) is not None and line.indent == indent:
-            if line.text == "-" or line.text.startswith("- "):
-                raise self.error(line.number, "a list item where a key was expected")
-            key, rest = self.split_key(line)
-            if key in result:
-                raise self.error(line.number, f"duplicate key {key!r}")
-            self.pos += 1
-            result[key] = self.value(rest, indent, line)
-        if line is not None and line.indent > indent:
-            raise self.error(line.number, "unexpected indentation (multi-line text needs '>-')")
-        return result
-
-    def sequence(self, indent: int) -> list:
-        items: list = []
-        while (line := self.peek()) is not None and line.indent == indent:
-            if not (line.text == "-" or line.text.startswith("- ")):
-                break
-            rest = line.text[1:].lstrip(" ")
-            if not rest or rest.startswith("#"):
-                self.pos += 1
-                child = self.peek()
-                if child is None or child.indent <= indent:
-                    raise self.error(line.number, "an empty list item")
-                items.append(self.node(child.indent))
-            elif self.looks_like_key(rest):
-                # "- key: value": a mapping whose keys sit at the column of "key".
-                column = indent + len(line.text) - len(rest)
-                self.raw[self.pos] = " " * column + rest
-                items.append(self.mapping(column))
-            else:
-                self.pos += 1
-                items.append(self.scalar(rest, line))
-        if line is not None and line.indent > indent:
-            raise self.error(line.number, "unexpected indentation")
-        return items
-
-    def value(self, rest: str, indent: int, line: _Line) -> object:
-        rest = self.strip_comment(rest)
-        if not rest:
-            child = self.peek()
-            if child is not None and (
-                child.indent > indent
-                or (child.indent == indent and (child.text == "-" or child.text.startswith("- ")))
-            ):
-                return self.node(child.indent)
-            raise self.error(line.number, "a key without a value")
-        if rest[0] in ">|":
-            return self.block_scalar(rest, indent, line)
-        if rest.startswith("["):
-            return self.flow_sequence(rest, line)
-        return self.scalar(rest, line)
-
-    # -- scalars
-
-    @staticmethod
-    def looks_like_key(text: str) -> bool:
-        if text[0] in "'\"":
-            quote = text[0]
-            end = text.find(quote, 1)
-            return end > 0 and text[end + 1 :].lstrip().startswith(":")
-        m = re.match(r"[^\s#:\[\]{},&*!|>'\"%@`-][^:#]*?:(?:\s|$)", text)
-        return m is not None
-
-    def split_key(self, line: _Line) -> tuple[str, str]:
-        text = line.text
-        if text[0] in "'\"":
-            key = self.scalar(text[: text.index(text[0], 1) + 1], line)
-            rest = text[text.index(text[0], 1) + 1 :].lstrip()
-            if not rest.startswith(":"):
-                raise self.error(line.number, "expected 'key: value'")
-            return key, rest[1:].strip()
-        m = re.match(r"([^\s#:\[\]{},&*!|>'\"%@`][^:#]*?):(?:\s+(.*))?$", text)
-        if m is None:
-            raise self.error(line.number, "expected 'key: value'")
-        return m.group(1).rstrip(), (m.group(2) or "").strip()
-
-    @staticmethod
-    def strip_comment(text: str) -> str:
-        if text[:1] in "'\"":
-            return text  # a quoted scalar checks its own tail
-        m = re.search(r"(^|\s)#", text)
-        return text[: m.start()].rstrip() if m else text
-
-    def scalar(self, text: str, line: _Line) -> str:
-        text = text.strip()
-        if text[:1] == "'":
-            m = re.match(r"'((?:[^']|'')*)'\s*(#.*)?$", text)
-            if m is None:
-                raise self.error(line.number, "an unterminated or multi-line quoted scalar")
-            return m.group(1).replace("''", "'")
-        if text[:1] == '"':
-            m = re.match(r'"((?:[^"\\]|\\.)*)"\s*(#.*)?$', text)
-            if m is None:
-                raise self.error(line.number, "an unterminated or multi-line quoted scalar")
-            escapes = {"\\": "\\", '"': '"', "n": "\n"}
-
-            def unescape(esc: re.Match) -> str:
-                if esc.group(1) not in escapes:
-                    raise self.error(line.number, 'only \\\\, \\" and \\n escapes are supported')
-                return escapes[esc.group(1)]
-
-            return re.sub(r"\\(.)", unescape, m.group(1))
-        text = self.strip_comment(text)
-        if not text:
-            raise self.error(line.number, "an empty value")
-        if text[0] in "&*!%@`{}|>[],?:" or text[:2] == "- ":
-            raise self.error(line.number, f"unsupported YAML syntax in {text!r}: quote the value")
-        if ": " in text or text.endswith(":"):
-            raise self.error(line.number, f"': ' inside a plain value {text!r}: quote the value")
-        if _PLAIN_TYPED.match(text):
-            raise self.error(line.number, f"{text!r} is not a string to YAML: quote it")
-        return text
-
-    def flow_sequence(self, text: str, line: _Line) -> list[str]:
-        text = self.strip_comment(text)
-        if not text.endswith("]"):
-            raise self.error(line.number, "a flow list must close on its line")
-        inner = text[1:-1].strip()
-        if not inner:
-            return []
-        items = [item.strip() for item in inner.split(",")]
-        if any(not item or item[0] in "'\"[{" for item in items):
-            raise self.error(line.number, "flow lists hold plain values only; use a block list")
-        return [self.scalar(item, line) for item in items]
-
-    def block_scalar(self, header: str, indent: int, line: _Line) -> str:
-        m = re.match(r"([>|])([-+]?)\s*(#.*)?$", header)
-        if m is None:
-            raise self.error(line.number, f"unsupported block scalar header {header!r}")
-        style, chomp = m.group(1), m.group(2)
-        body: list[str] = []
-        block_indent = None
-        i = self.pos
-        while i < len(self.raw):
-            text = self.raw[i]
-            if text.strip():
-                ind = len(text) - len(text.lstrip(" "))
-                if ind <= indent:
-                    break
-                if block_indent is None:
-                    block_indent = ind
-                if ind < block_indent:
-                    raise self.error(i + 1, "a block scalar line indented less than its first")
-                if style == ">" and ind > block_indent:
-                    raise self.error(i + 1, "more-indented lines in a '>' block: use '|'")
-                body.append(text[block_indent:].rstrip())
-            else:
-                body.append("")
-            i += 1
-        self.pos = i
-        while body and not body[-1]:
-            body.pop()
-        if not body:
-            raise self.error(line.number, "an empty block scalar")
-        if style == "|":
-            text = "\n".join(body)
-        else:
-            text, blank = "", 0
-            for part in body:
-                if not part:
-                    blank += 1
-                    continue
-                if text:
-                    text += "\n" * blank if blank else " "
-                text += part
-                blank = 0
-        return text if chomp == "-" else text + "\n"
 
 
 def load_yaml(path: Path) -> object:
@@ -429,7 +191,13 @@ def load_yaml(path: Path) -> object:
         text = path.read_text()
     except OSError as exc:
         raise AuditError(f"cannot read {rel(path)}: {exc.strerror}") from None
-    return _YamlParser(rel(path), text.splitlines()).document()
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise YamlError(f"{rel(path)}{where}: not valid YAML ({problem})") from None
 
 
 # ---------------------------------------------------------------- the triage file
