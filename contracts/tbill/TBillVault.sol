@@ -68,6 +68,8 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     error VaultCashDeliveryMismatch(uint256 expected, uint256 received);
     /// @dev A markdown above `max` basis points.
     error VaultMarkdownOutOfBounds(uint256 markdownBps, uint256 max);
+    /// @dev `series` is marked down by `markdownBps`: the vault does not buy more of it.
+    error VaultSeriesMarkedDown(address series, uint256 markdownBps);
     /// @dev No matured lot at `index`.
     error VaultNoMaturedLot(uint256 index);
     /// @dev Invalid pause flags.
@@ -224,8 +226,13 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
 
     /// @notice Buy `amount` of `series` at its open auction, paying at most `maxPrice` per whole token.
     /// @dev Caller: the vault-manager role. Pays from idle cash. Emits {BillBought}.
+    /// Reverts with {VaultSeriesMarkedDown} for a series under a markdown: the lot
+    /// would be paid at the auction price and valued at once below it, moving
+    /// holders' value to the auction's proceeds (the treasury).
     function buy(TBillSeries series, uint256 amount, uint256 maxPrice) external restricted nonReentrant {
         if (!registry.isSeries(address(series))) revert VaultUnknownSeries(address(series));
+        uint16 markdown = markdownBps[address(series)];
+        if (markdown != 0) revert VaultSeriesMarkedDown(address(series), markdown);
         _sync();
         uint256 maturity = series.maturity();
         if (maturity < block.timestamp + MIN_TIME_TO_MATURITY) {
@@ -254,7 +261,7 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             series: series,
             maturity: uint40(maturity),
             purchasedAt: uint40(block.timestamp),
-            markdownBps: markdownBps[address(series)],
+            markdownBps: 0, // a marked-down series is refused above
             amount: uint128(amount),
             face: uint128(face),
             cost: uint128(cost),
@@ -436,6 +443,24 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
             _requireCanHold(to);
         }
         super._update(from, to, value);
+    }
+
+    /// @dev As on the stablecoin, a frozen account neither grants nor receives an
+    /// allowance (`approve`: `emitEvent` is true only there; the spending path below
+    /// lowers allowances with it false)...
+    function _approve(address owner, address spender, uint256 value, bool emitEvent) internal override {
+        if (emitEvent) {
+            if (freezeList.frozen(owner)) revert VaultAccountFrozen(owner);
+            if (freezeList.frozen(spender)) revert VaultAccountFrozen(spender);
+        }
+        super._approve(owner, spender, value, emitEvent);
+    }
+
+    /// @dev ...nor spends one (transferFrom, and withdraw or redeem for an owner),
+    /// infinite allowances included, which OpenZeppelin spends without `_approve`.
+    function _spendAllowance(address owner, address spender, uint256 value) internal override {
+        if (freezeList.frozen(spender)) revert VaultAccountFrozen(spender);
+        super._spendAllowance(owner, spender, value);
     }
 
     // ================================================================ internals

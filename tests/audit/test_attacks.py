@@ -463,16 +463,10 @@ def test_frozen_account__cannot_spend_or_be_spent_through_an_approved_spender(
     assert_reverts(vault.VaultAccountFrozen, vault.transferFrom, alice, bob, SHARE, by=bob, **named)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: TBillVault share transferFrom does not check the spender against the "
-    "freeze list (the coin does, and the vault's own withdraw and redeem do): a frozen "
-    "account holding an allowance still moves the owner's shares to another KYC'd holder",
-)
 def test_frozen_spender__cannot_move_approved_vault_shares_to_a_third_holder(
     system, compliance, alice, bob, carol
 ):
-    """Attack: a frozen spender moves approved vault shares on. Defence: (missing) spender check."""
+    """Attack: a frozen spender moves approved vault shares on. Defence: _spendAllowance check."""
     vault, coin = system.vault, system.stablecoin
     send(vault.setAllowlisted, carol, True, ref("KYC"), sender=compliance)
     send(coin.freeze, bob, ref("AML-2"), sender=compliance)
@@ -480,6 +474,13 @@ def test_frozen_spender__cannot_move_approved_vault_shares_to_a_third_holder(
         vault.VaultAccountFrozen, vault.transferFrom, alice, carol, SHARE, by=bob,
         account=bob.address,
     )  # fmt: skip
+    # Nor can a frozen account grant or be granted a new allowance on shares.
+    assert_reverts(
+        vault.VaultAccountFrozen, vault.approve, carol, SHARE, by=bob, account=bob.address
+    )
+    assert_reverts(
+        vault.VaultAccountFrozen, vault.approve, bob, SHARE, by=alice, account=bob.address
+    )
 
 
 def test_seize__by_anyone_but_compliance_or_from_a_free_account__refused(

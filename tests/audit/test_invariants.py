@@ -29,9 +29,8 @@ every deposit/withdrawal mints or burns exactly the ERC-4626 amount at the model
 never hands the actor more than it paid (or its shares were worth), never lowers the
 other holders' share value nor raises it by a unit or more; a round trip never gains;
 the reserve's collateral value equals the NAV feed's valuation and falls only through
-a markdown, a purchase of a marked-down series (paid in full, valued at once at cost
-minus the markdown: a loss for holders the model predicts), or a maturity passing with
-a short repayment pool; under-collateralized entries are counted by cause.
+a markdown or a maturity passing with a short repayment pool (a purchase of a
+marked-down series is refused: VaultSeriesMarkedDown); under-collateralized entries are counted by cause.
 
 Every operation's outcome (success, or the exact custom error and its arguments) is
 predicted from the ghost state first and compared with the chain; a revert must leave
@@ -1176,7 +1175,10 @@ class LadderMachine(ChainMachine):
         cost = ceil_div(amount * bill.price, 10**6)
         face = amount * CASH // 10**6
         max_price = bill.price - 1 if limit_below and permille % 7 == 0 else bill.price
-        if bill.maturity < t + DAY:
+        if self.model.markdown_bps.get(bill.contract.address):
+            markdown = self.model.markdown_bps[bill.contract.address]
+            expect = ("VaultSeriesMarkedDown", (bill.contract.address, markdown))
+        elif bill.maturity < t + DAY:
             expect = ("VaultMaturityTooClose", (bill.maturity, t))
         elif len(self.model.lots) >= 64:
             expect = ("VaultTooManyLots", (64,))
@@ -1197,9 +1199,6 @@ class LadderMachine(ChainMachine):
             state = self.states(self.snap())[bill.contract.address]
             self.model.buy(bill.contract.address, amount, bill.price, state, out.timestamp)
             bill.remaining -= amount
-            if self.model.markdown_bps.get(bill.contract.address):
-                # Paid in full, valued at once at cost x (1 - markdown): a loss for holders.
-                self._nav_events.append("purchase of a marked-down series")
 
     @precondition(lambda self: self.bills)
     @rule(pick=st.integers(0, 10), kind=st.sampled_from(["full", "half", "short_by_one", "unit"]))
@@ -1617,7 +1616,7 @@ class LadderMachine(ChainMachine):
         if self._last_value is not None and value < self._last_value:
             # Accrual only raises the NAV, deposits and withdrawals never lower a share's value
             # (checked in their rules), a default marks down nothing already valued pro rata:
-            # only a markdown (set, or applied to a new purchase) or a maturity passing with
+            # only a markdown being set or a maturity passing with
             # the repayment pool short lowers it.
             short = [
                 b.code

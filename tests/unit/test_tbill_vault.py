@@ -165,6 +165,14 @@ def test_markdown__lowers_nav_within_bounds(with_bill, vault, reporter):
         vault.setMarkdown(with_bill, 5_001, sender=reporter)
 
 
+def test_buy__a_marked_down_series__refused(with_bill, vault, reporter, vault_manager):
+    """Paying the auction price for a lot valued at once below it would move holders'
+    value to the treasury; the vault buys no more of a marked-down series."""
+    vault.setMarkdown(with_bill, 200, sender=reporter)
+    with ape.reverts(vault.VaultSeriesMarkedDown, series=with_bill.address, markdownBps=200):
+        vault.buy(with_bill, 10**6, 10**6, sender=vault_manager)
+
+
 # ------------------------------------------------------------------ ERC-4626 properties
 
 
