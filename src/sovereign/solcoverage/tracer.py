@@ -1,0 +1,452 @@
+"""The test-process half of `sovereign.solcoverage`: trace every transaction and call
+the moment it is made, and keep, per executed code, the program counters that ran
+and the successor of every JUMPI that ran.
+
+When: the hook sees every request the test process sends to the node. A call is
+queued for tracing with its own parameters and block tag; a transaction by its hash
+(Anvil answers ``eth_sendRawTransaction`` before the block is mined; a trace that
+finds no transaction waits for the receipt and tries again). The queue is worked off
+by one background thread while the test goes on, and *before* any request that
+changes the chain (another transaction, ``evm_revert``, ``evm_mine``, time travel,
+``anvil_*``) the hook waits until the queue is empty: a call is always traced on the
+state it ran on, a transaction before its block can be reverted away.
+
+One trace = one HTTP request holding two JSON-RPC calls (a batch): Anvil's
+``structLogs`` tracer with stack, memory, storage and return data disabled (so each
+step is only ``pc``, ``op``, ``depth``, gas), and ``callTracer`` (the call tree).
+The two are walked together: each CALL/STATICCALL/DELEGATECALL/CALLCODE/CREATE/CREATE2
+step consumes the next child of the current call-tree node (the tree lists every
+call the EVM made, in order, precompiles and code-less accounts included); when the
+step after it is one level deeper, that child's code is now running. A step whose
+opcode does not match the next child's type, or a depth jump with no call before it,
+makes the whole trace count as "unpaired" and nothing of it is recorded.
+
+Which code a frame runs: a CREATE frame (and a deployment) runs its ``input`` (init
+code); a call frame runs the code at its ``to`` address (for DELEGATECALL/CALLCODE the
+call tree's ``to`` is the callee, whose code runs). That code comes from a CREATE in
+the same trace, else from ``eth_getCode`` at the traced block (cached per address;
+the cache is dropped on every ``evm_revert``/``anvil_*``/``hardhat_*`` request, the
+only ways code at an address can change besides a CREATE, which always lands on an
+empty address).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+import time
+from collections import Counter
+
+CALL_OPS = frozenset({"CALL", "STATICCALL", "DELEGATECALL", "CALLCODE", "CREATE", "CREATE2"})
+CREATE_TYPES = frozenset({"CREATE", "CREATE2"})
+STRUCT_OPTIONS = {
+    "disableStack": True,
+    "disableStorage": True,
+    "disableMemory": True,
+    "enableMemory": False,
+    "enableReturnData": False,
+}
+CALL_TRACER = {"tracer": "callTracer"}
+# RPC methods after which code at an address may have changed (snapshot revert,
+# set code, reset, state load): the address -> code cache is dropped.
+_INVALIDATING_PREFIXES = ("evm_revert", "anvil_", "hardhat_", "evm_setAccountCode")
+# Requests that change the chain: queued traces are finished before they go out.
+_STATE_PREFIXES = ("evm_", "anvil_", "hardhat_")
+_READ_ONLY = frozenset({"evm_snapshot", "anvil_getAutomine", "anvil_nodeInfo", "anvil_metadata"})
+_SENDS = frozenset({"eth_sendRawTransaction", "eth_sendTransaction"})
+_RECEIPT = "eth_getTransactionReceipt"
+_CBOR_IPFS_HEX = "a264697066735822"
+_CBOR_HEX_LENGTH = 106  # 53 bytes: the map and its two-byte length
+
+
+class Unpaired(Exception):
+    """The structLogs steps and the call tree do not line up."""
+
+
+class NotMined(Exception):
+    """A sent transaction never showed up in a block."""
+
+
+def runtime_key(code_hex: str) -> str:
+    """A short identity for runtime code: its length and its trailing metadata. Two
+    deployments of one contract differ only in immutables and share the key (their
+    instructions, and so their pc -> source mapping, are identical); the controller
+    checks the representative against the compiled code, immutables masked."""
+    code_hex = code_hex.removeprefix("0x").lower()
+    if code_hex.endswith("0033") and len(code_hex) >= _CBOR_HEX_LENGTH:
+        return f"r{len(code_hex) // 2}:{code_hex[-_CBOR_HEX_LENGTH:]}"
+    return "r" + hashlib.sha256(code_hex.encode()).hexdigest()
+
+
+def init_key(code_hex: str) -> str:
+    """Identity for init code: the code up to the end of its last metadata block (what
+    follows is constructor arguments), hashed."""
+    code_hex = code_hex.removeprefix("0x").lower()
+    end = len(code_hex)
+    i = code_hex.rfind(_CBOR_IPFS_HEX)
+    while i >= 0 and i % 2:  # only byte-aligned hits
+        i = code_hex.rfind(_CBOR_IPFS_HEX, 0, i)
+    if i >= 0 and code_hex[i + _CBOR_HEX_LENGTH - 4 : i + _CBOR_HEX_LENGTH] == "0033":
+        end = i + _CBOR_HEX_LENGTH
+    return "i" + hashlib.sha256(code_hex[:end].encode()).hexdigest()
+
+
+class Recorder:
+    """Everything one test process saw: per code key, the kind and one sample of the
+    code, the executed pcs and the executed JUMPI edges (pc, next pc)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, tuple[str, str]] = {}
+        self.pcs: dict[str, set[int]] = {}
+        self.edges: dict[str, set[tuple[int, int]]] = {}
+        self.stats: Counter = Counter()
+        self.errors: Counter = Counter()
+
+    def add(self, key: str, kind: str, code_hex: str, pcs: set[int], edges: set) -> None:
+        if key not in self.codes:
+            self.codes[key] = (kind, code_hex.removeprefix("0x").lower())
+            self.pcs[key] = set()
+            self.edges[key] = set()
+        self.pcs[key] |= pcs
+        self.edges[key] |= edges
+
+    def to_json(self) -> dict:
+        return {
+            "version": 1,
+            "codes": {k: {"kind": kind, "code": code} for k, (kind, code) in self.codes.items()},
+            "pcs": {k: sorted(v) for k, v in self.pcs.items()},
+            "edges": {k: sorted(v) for k, v in self.edges.items()},
+            "stats": dict(self.stats),
+            "errors": dict(self.errors),
+        }
+
+
+class _Frame:
+    __slots__ = ("node", "next_child", "pcs", "edges")
+
+    def __init__(self, node: dict):
+        self.node = node
+        self.next_child = 0
+        self.pcs: set[int] = set()
+        self.edges: set[tuple[int, int]] = set()
+
+
+def pair_frames(steps: list, root: dict) -> list[_Frame]:
+    """Walk structLogs steps (objects with pc, op, depth) against the call tree."""
+    top = _Frame(root)
+    frames = [top]
+    stack = [top]
+    frame = top
+    depth = steps[0].depth if steps else 1
+    pending = None
+    n = len(steps)
+    for i in range(n):
+        step = steps[i]
+        d = step.depth
+        if d != depth:
+            if d == depth + 1 and pending is not None:
+                frame = _Frame(pending)
+                frames.append(frame)
+                stack.append(frame)
+            elif d < depth and depth - d < len(stack):
+                del stack[d - depth :]
+                frame = stack[-1]
+            else:
+                raise Unpaired(f"depth {depth} -> {d} at step {i}")
+            depth = d
+        pending = None
+        pc = step.pc
+        frame.pcs.add(pc)
+        op = step.op
+        if op == "JUMPI":
+            if i + 1 < n and steps[i + 1].depth == d:
+                frame.edges.add((pc, steps[i + 1].pc))
+        elif op in CALL_OPS:
+            children = frame.node.get("calls") or ()
+            k = frame.next_child
+            if k >= len(children) or children[k].get("type") != op:
+                raise Unpaired(f"{op} at step {i} has no matching call-tree entry")
+            pending = children[k]
+            frame.next_child = k + 1
+    return frames
+
+
+class Tracer:
+    """Traces through its own HTTP session to the node the test process talks to."""
+
+    def __init__(self, recorder: Recorder, threaded: bool = True):
+        import requests
+
+        from sovereign.solcoverage import wire
+
+        self._decode_batch = wire.decode_batch
+        self._decode_struct = wire.decode_struct
+        self._decode_any = wire.decode_any
+        self._encode = wire.encode
+        self.session = requests.Session()
+        self.recorder = recorder
+        self.code_by_address: dict[tuple[str, str], tuple[str, str]] = {}
+        self.disabled_uris: set[str] = set()
+        self.threaded = threaded
+        self._jobs: queue.Queue = queue.Queue()
+        self._worker: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ hook entry
+
+    def before(self, uri: str, method: str) -> None:
+        """Called before a request goes out. Traces run in a background thread while
+        the test goes on, but never across a change of the chain: a transaction, a
+        snapshot revert, time travel or any other evm_/anvil_/hardhat_ request first
+        waits until every queued trace is done (so a call is traced on the state it
+        ran on, and a transaction before its block can be reverted away)."""
+        if method in _SENDS or (method.startswith(_STATE_PREFIXES) and method not in _READ_ONLY):
+            self.drain()
+
+    def observe_raw(self, uri: str, method: str, request_data: bytes, raw: bytes) -> None:
+        if uri in self.disabled_uris:
+            return
+        if method == "eth_call":
+            self.observe(uri, method, self._decode_any(request_data).get("params"), None)
+        elif method in _SENDS:
+            self.observe(uri, method, None, self._decode_any(raw) if raw else None)
+        else:
+            self.observe(uri, method, None, None)
+
+    def observe(self, uri: str, method: str, params, response) -> None:
+        """One request and its answer, as the hook saw them."""
+        if uri in self.disabled_uris:
+            return
+        if method in _SENDS:
+            tx_hash = response.get("result") if isinstance(response, dict) else None
+            if tx_hash:
+                self._submit("transactions", self._trace_transaction, uri, tx_hash)
+        elif method == "eth_call":
+            self._submit("calls", self._trace_call, uri, list(params or ()))
+        elif method.startswith(_INVALIDATING_PREFIXES) and method not in _READ_ONLY:
+            # (before() drained the queue: no trace is using the cache right now)
+            self.code_by_address = {k: v for k, v in self.code_by_address.items() if k[0] != uri}
+
+    def _submit(self, what: str, fn, *args) -> None:
+        if not self.threaded:
+            self._guarded(what, fn, *args)
+            return
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="solcoverage", daemon=True)
+            self._worker.start()
+        self._jobs.put((what, fn, args))
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                what, fn, args = job
+                self._guarded(what, fn, *args)
+            finally:
+                self._jobs.task_done()
+
+    def drain(self) -> None:
+        """Wait until every queued trace is done."""
+        if self._worker is not None:
+            self._jobs.join()
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._jobs.put(None)
+            self._worker.join()
+            self._worker = None
+
+    def _guarded(self, what: str, fn, *args) -> None:
+        uri = args[0]
+        started = time.perf_counter()
+        try:
+            fn(*args)
+            self.recorder.stats[what] += 1
+        except Unpaired as err:
+            self.recorder.stats[f"{what}_unpaired"] += 1
+            self.recorder.errors[f"unpaired: {err}"[:200]] += 1
+        except NotMined as err:
+            self.recorder.stats[f"{what}_failed"] += 1
+            self.recorder.errors[f"not mined: {err}"[:200]] += 1
+        except Exception as err:  # never break the test run; count and report instead
+            self.recorder.stats[f"{what}_failed"] += 1
+            self.recorder.errors[f"{type(err).__name__}: {err}"[:200]] += 1
+            if "debug_trace" in str(err) and "not" in str(err).lower():
+                self.disabled_uris.add(uri)  # this node cannot trace
+        finally:
+            self.recorder.stats["trace_ms"] += int((time.perf_counter() - started) * 1000)
+
+    # ------------------------------------------------------------------ RPC
+
+    def _batch(self, uri: str, calls: list[tuple[str, list]]) -> list:
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)
+        ]
+        started = time.perf_counter()
+        response = self.session.post(
+            uri, data=self._encode(body), headers={"Content-Type": "application/json"}, timeout=120
+        )
+        response.raise_for_status()
+        self.recorder.stats["rpc_ms"] += int((time.perf_counter() - started) * 1000)
+        self.recorder.stats["rpc_bytes"] += len(response.content)
+        envelopes = sorted(self._decode_batch(response.content), key=lambda e: e.id)
+        if len(envelopes) != len(calls):
+            raise RuntimeError(f"batch of {len(calls)} answered with {len(envelopes)}")
+        for envelope, (method, _) in zip(envelopes, calls, strict=True):
+            if envelope.error is not None:
+                raise RuntimeError(f"{method}: {envelope.error.get('message', envelope.error)}")
+        return [e.result for e in envelopes]
+
+    def _wait_mined(self, uri: str, tx_hash: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        pause = 0.002
+        while True:
+            (raw,) = self._batch(uri, [(_RECEIPT, [tx_hash])])
+            if self._decode_any(raw):
+                return
+            if time.monotonic() > deadline:
+                raise NotMined(f"{tx_hash} not mined after {timeout:.0f} s")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+
+    def _trace_transaction(self, uri: str, tx_hash: str, wait: bool = False) -> None:
+        if wait:
+            self._wait_mined(uri, tx_hash)
+        raw_struct, raw_calls = self._batch(
+            uri,
+            [
+                ("debug_traceTransaction", [tx_hash, STRUCT_OPTIONS]),
+                ("debug_traceTransaction", [tx_hash, CALL_TRACER]),
+            ],
+        )
+        if not wait and "type" not in self._decode_any(raw_calls):
+            # Not found (Anvil answers an empty default trace): wait for it, once.
+            return self._trace_transaction(uri, tx_hash, True)
+        self._record(uri, raw_struct, raw_calls, "latest")
+
+    def _trace_call(self, uri: str, params: list) -> None:
+        if not params:
+            return
+        tx = params[0]
+        block = params[1] if len(params) > 1 else "latest"
+        struct_opts = dict(STRUCT_OPTIONS)
+        call_opts = dict(CALL_TRACER)
+        if len(params) > 2 and params[2]:
+            struct_opts["stateOverrides"] = params[2]
+            call_opts["stateOverrides"] = params[2]
+        raw_struct, raw_calls = self._batch(
+            uri,
+            [
+                ("debug_traceCall", [tx, block, struct_opts]),
+                ("debug_traceCall", [tx, block, call_opts]),
+            ],
+        )
+        self._record(uri, raw_struct, raw_calls, block)
+
+    # ------------------------------------------------------------------ recording
+
+    def _record(self, uri: str, raw_struct, raw_calls, block) -> None:
+        steps = self._decode_struct(raw_struct).structLogs
+        if not steps:
+            return
+        root = self._decode_any(raw_calls)
+        frames = pair_frames(steps, root)
+        self.recorder.stats["steps"] += len(steps)
+
+        # Code created within this trace, by address (the init code's output).
+        created: dict[str, str] = {}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.get("type") in CREATE_TYPES and not node.get("error") and node.get("to"):
+                output = node.get("output") or "0x"
+                if len(output) > 2:
+                    created[node["to"].lower()] = output
+            stack.extend(node.get("calls") or ())
+
+        known: dict[str, tuple[str, str]] = {}  # address -> (key, code), for this trace
+        missing = set()
+        for frame in frames:
+            node = frame.node
+            if frame.pcs and node.get("type") not in CREATE_TYPES:
+                address = (node.get("to") or "").lower()
+                if address not in created:
+                    entry = self.code_by_address.get((uri, address))
+                    if entry is None:
+                        missing.add(address)
+                    else:
+                        known[address] = entry
+        if missing:
+            # Code of a traced call is the code at the block the call ran on; for a
+            # transaction, the latest block (it was just mined, nothing since).
+            tag = block if isinstance(block, str) else hex(block)
+            order = sorted(missing)
+            codes = self._batch(uri, [("eth_getCode", [a, tag]) for a in order])
+            for address, raw in zip(order, codes, strict=True):
+                code = self._decode_any(raw) or "0x"
+                if len(code) > 2:
+                    known[address] = (runtime_key(code), code)
+                    self.code_by_address[(uri, address)] = known[address]
+
+        for frame in frames:
+            if not frame.pcs:
+                continue
+            node = frame.node
+            if node.get("type") in CREATE_TYPES:
+                code = node.get("input") or "0x"
+                self.recorder.add(init_key(code), "init", code, frame.pcs, frame.edges)
+                continue
+            address = (node.get("to") or "").lower()
+            if address in created:
+                code = created[address]
+                key = runtime_key(code)
+            elif address in known:
+                key, code = known[address]
+            else:
+                self.recorder.stats["frames_without_code"] += 1
+                self.recorder.errors[f"no code at {address} (block {block})"] += 1
+                continue
+            self.recorder.add(key, "runtime", code, frame.pcs, frame.edges)
+
+
+_WATCHED = frozenset({"eth_sendRawTransaction", "eth_sendTransaction", "eth_call"})
+
+
+def install(tracer: Tracer) -> None:
+    """Wrap web3's ``HTTPProvider._make_request`` (bytes in, bytes out), through which
+    every request ape makes passes: eth_sendRawTransaction for signed test-account
+    transactions, eth_sendTransaction for impersonated ones, eth_call for calls and
+    revert replays, evm_revert for isolation. (``make_request`` one level up would
+    be missed by web3's cached middleware chain when patched after connecting.)"""
+    from web3.providers.rpc.rpc import HTTPProvider
+
+    if getattr(HTTPProvider._make_request, "_solcoverage", False):
+        return
+    original = HTTPProvider._make_request
+
+    def _make_request(self, method, request_data):
+        try:
+            tracer.before(self.endpoint_uri, method)
+        except Exception as err:  # never break the test run
+            tracer.recorder.errors[f"hook: {type(err).__name__}: {err}"[:200]] += 1
+        raw = original(self, method, request_data)
+        if method in _WATCHED or method.startswith(_INVALIDATING_PREFIXES):
+            try:
+                tracer.observe_raw(self.endpoint_uri, method, request_data, raw)
+            except Exception as err:  # never break the test run
+                tracer.recorder.errors[f"hook: {type(err).__name__}: {err}"[:200]] += 1
+        return raw
+
+    _make_request._solcoverage = True
+    _make_request._original = original
+    HTTPProvider._make_request = _make_request
+
+
+def uninstall() -> None:
+    from web3.providers.rpc.rpc import HTTPProvider
+
+    original = getattr(HTTPProvider._make_request, "_original", None)
+    if original is not None:
+        HTTPProvider._make_request = original
