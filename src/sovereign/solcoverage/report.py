@@ -69,7 +69,7 @@ def rows(files: dict) -> list[tuple]:
     return out
 
 
-def markdown(data: dict) -> str:
+def markdown(data: dict, sources: dict[str, bytes] | None = None) -> str:
     files = data["files"]
     t = data["total"]
     out = [
@@ -99,6 +99,12 @@ def markdown(data: dict) -> str:
         out.append("")
         if missed_lines:
             out.append(f"- lines: {_ranges(missed_lines)}")
+            text = (sources or {}).get(path)
+            if text is not None:
+                lines = text.decode("utf-8", "replace").split("\n")
+                for n in missed_lines:
+                    code = " ".join(lines[n - 1].split()) if n <= len(lines) else ""
+                    out.append(f"  - line {n}: `{code[:100]}`")
         for b in missed_branches:
             out.append(
                 f"- branch line {b['line']}:{b['column']} `{b['kind']}` "
@@ -219,5 +225,5 @@ def write(directory: Path, data: dict, sources: dict[str, bytes], branches_by_li
     for f in public["files"].values():
         f.pop("_hit_lines", None)
     (directory / "coverage.json").write_text(json.dumps(public, indent=1) + "\n")
-    (directory / "coverage.md").write_text(markdown(data))
+    (directory / "coverage.md").write_text(markdown(data, sources))
     (directory / "coverage.html").write_text(html_page(data, sources, branches_by_line))
