@@ -1,6 +1,7 @@
-"""`ape run deploy` and `ape run treasury status` through their real entry points,
-against an Anvil that is already running (reached by URL, as a real node would
-be), not the embedded one."""
+"""`ape run deploy` and `ape run treasury status` through ape's entry point, against
+an Anvil that is already running (reached by URL, as a real node would be), not
+the embedded one. The killed deploy runs as a real process (killed with SIGKILL);
+the others run in-process (see tests.utils.ape_run)."""
 
 import json
 import os
@@ -47,7 +48,7 @@ def run(*args, deployments: Path, process: bool = False):
 
 
 def test_deploy_then_status_on_a_running_node(node, tmp_path):
-    out = run("deploy", "--network", node, "--yes", deployments=tmp_path, process=True)
+    out = run("deploy", "--network", node, "--yes", deployments=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     manifests = list(tmp_path.glob("*.json"))
     assert [m.name for m in manifests] == ["ethereum-custom-31337.json"]

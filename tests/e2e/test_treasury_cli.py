@@ -6,9 +6,9 @@ resumed after a restart, ending with every instruction executed exactly once.
 
 Most commands run through ape's CLI object inside the test process (the same
 click commands, argument parsing, script loading and network connection as the
-shell's `ape run`, without ~3 s of process start each); the mint happy path, its
-replay, the killed batch and the deploys of test_operator_scripts run as real
-processes, so the exit codes a shell sees are checked too."""
+shell's `ape run`, without ~3 s of process start each); the mint happy path and
+the killed batch run as real processes (as does the killed deploy of
+test_operator_scripts), so the exit codes a shell sees are checked too."""
 
 import json
 import os
@@ -221,7 +221,6 @@ def test_mint__happy_path_then_replay_refused(node, deployed):
         "--yes",
         node=node,
         deployments=deployments,
-        process=True,
     )
     assert again.returncode != 0
     assert "instruction MINT-1 was already executed" in again.stderr
