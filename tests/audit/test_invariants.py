@@ -30,7 +30,8 @@ never hands the actor more than it paid (or its shares were worth), never lowers
 other holders' share value nor raises it by a unit or more; a round trip never gains;
 the reserve's collateral value equals the NAV feed's valuation and falls only through
 a markdown or a maturity passing with a short repayment pool (a purchase of a
-marked-down series is refused: VaultSeriesMarkedDown); under-collateralized entries are counted by cause.
+marked-down series is refused: VaultSeriesMarkedDown); under-collateralized entries
+are counted by cause.
 
 Every operation's outcome (success, or the exact custom error and its arguments) is
 predicted from the ghost state first and compared with the chain; a revert must leave
