@@ -441,6 +441,7 @@ def install(tracer: Tracer) -> None:
 
     _make_request._solcoverage = True
     _make_request._original = original
+    _make_request._tracer = tracer
     HTTPProvider._make_request = _make_request
 
 
