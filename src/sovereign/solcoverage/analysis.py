@@ -143,6 +143,8 @@ def compile_project(root: Path, cache_dir: Path) -> dict:
     tmp = cached.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(output))
     tmp.replace(cached)
+    for old in sorted(cache_dir.glob("solc-*.json"), key=lambda p: p.stat().st_mtime)[:-3]:
+        old.unlink(missing_ok=True)  # keep the three most recent compiles
     return output
 
 
