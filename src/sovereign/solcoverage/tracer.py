@@ -419,7 +419,11 @@ def install(tracer: Tracer) -> None:
     every request ape makes passes: eth_sendRawTransaction for signed test-account
     transactions, eth_sendTransaction for impersonated ones, eth_call for calls and
     revert replays, evm_revert for isolation. (``make_request`` one level up would
-    be missed by web3's cached middleware chain when patched after connecting.)"""
+    be missed by web3's cached middleware chain when patched after connecting.)
+    Clients that bypass web3 must post through ``provider._make_request`` to be seen
+    (tests/audit/test_invariants.py does, batches included: a body that is a JSON list
+    is split into its requests here; web3's own ``make_batch_request`` bypasses
+    ``_make_request`` and is not seen, but nothing in the tests uses it)."""
     from web3.providers.rpc.rpc import HTTPProvider
 
     if getattr(HTTPProvider._make_request, "_solcoverage", False):
@@ -427,6 +431,8 @@ def install(tracer: Tracer) -> None:
     original = HTTPProvider._make_request
 
     def _make_request(self, method, request_data):
+        if request_data[:1] == b"[":  # a JSON-RPC batch (tests/audit/test_invariants.py)
+            return _batch_request(self, original, request_data)
         try:
             tracer.before(self.endpoint_uri, method)
         except Exception as err:  # never break the test run
@@ -437,6 +443,29 @@ def install(tracer: Tracer) -> None:
                 tracer.observe_raw(self.endpoint_uri, method, request_data, raw)
             except Exception as err:  # never break the test run
                 tracer.recorder.errors[f"hook: {type(err).__name__}: {err}"[:200]] += 1
+        return raw
+
+    def _batch_request(provider, send, request_data):
+        """A batch body (bytes starting with ``[``): each request in it is handled as if
+        sent alone (``before`` for all of them, then ``observe`` with its own answer)."""
+        uri = provider.endpoint_uri
+        try:
+            requests = tracer._decode_any(request_data)
+            for request in requests:
+                tracer.before(uri, request.get("method", ""))
+        except Exception as err:  # never break the test run
+            requests = []
+            tracer.recorder.errors[f"hook: {type(err).__name__}: {err}"[:200]] += 1
+        raw = send(provider, "batch", request_data)
+        try:
+            answers = {a.get("id"): a for a in tracer._decode_any(raw)} if requests else {}
+            for request in requests:
+                method = request.get("method", "")
+                if method in _WATCHED or method.startswith(_INVALIDATING_PREFIXES):
+                    answer = answers.get(request.get("id"))
+                    tracer.observe(uri, method, request.get("params"), answer)
+        except Exception as err:  # never break the test run
+            tracer.recorder.errors[f"hook: {type(err).__name__}: {err}"[:200]] += 1
         return raw
 
     _make_request._solcoverage = True
