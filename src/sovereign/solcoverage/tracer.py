@@ -190,6 +190,10 @@ class Tracer:
         self.disabled_uris: set[str] = set()
         self.threaded = threaded
         self._jobs: queue.Queue = queue.Queue()
+        # Transactions sent while a node does not mine on its own (evm_setAutomine
+        # false): traced once a mining request has been answered, never waited for.
+        self.manual_mining: set[str] = set()
+        self.unmined: list[tuple[str, str]] = []
         self._worker: threading.Thread | None = None
 
     # ------------------------------------------------------------------ hook entry
@@ -206,7 +210,7 @@ class Tracer:
     def observe_raw(self, uri: str, method: str, request_data: bytes, raw: bytes) -> None:
         if uri in self.disabled_uris:
             return
-        if method == "eth_call":
+        if method == "eth_call" or method in _MINING:
             self.observe(uri, method, self._decode_any(request_data).get("params"), None)
         elif method in _SENDS:
             self.observe(uri, method, None, self._decode_any(raw) if raw else None)
@@ -219,7 +223,22 @@ class Tracer:
             return
         if method in _SENDS:
             tx_hash = response.get("result") if isinstance(response, dict) else None
-            if tx_hash:
+            if tx_hash and uri in self.manual_mining:
+                self.unmined.append((uri, tx_hash))
+            elif tx_hash:
+                self._submit("transactions", self._trace_transaction, uri, tx_hash)
+        elif method in _MINING:
+            if method.endswith("setAutomine"):
+                if params and params[0] is False:
+                    self.manual_mining.add(uri)
+                else:
+                    self.manual_mining.discard(uri)
+                return
+            held, self.unmined = (
+                [h for h in self.unmined if h[0] == uri],
+                [h for h in self.unmined if h[0] != uri],
+            )
+            for _, tx_hash in held:  # mined by this request
                 self._submit("transactions", self._trace_transaction, uri, tx_hash)
         elif method == "eth_call":
             self._submit("calls", self._trace_call, uri, list(params or ()))
@@ -412,6 +431,7 @@ class Tracer:
 
 
 _WATCHED = frozenset({"eth_sendRawTransaction", "eth_sendTransaction", "eth_call"})
+_MINING = frozenset({"evm_mine", "anvil_mine", "evm_setAutomine", "anvil_setAutomine"})
 
 
 def install(tracer: Tracer) -> None:
@@ -438,7 +458,7 @@ def install(tracer: Tracer) -> None:
         except Exception as err:  # never break the test run
             tracer.recorder.errors[f"hook: {type(err).__name__}: {err}"[:200]] += 1
         raw = original(self, method, request_data)
-        if method in _WATCHED or method.startswith(_INVALIDATING_PREFIXES):
+        if method in _WATCHED or method in _MINING or method.startswith(_INVALIDATING_PREFIXES):
             try:
                 tracer.observe_raw(self.endpoint_uri, method, request_data, raw)
             except Exception as err:  # never break the test run
@@ -461,7 +481,11 @@ def install(tracer: Tracer) -> None:
             answers = {a.get("id"): a for a in tracer._decode_any(raw)} if requests else {}
             for request in requests:
                 method = request.get("method", "")
-                if method in _WATCHED or method.startswith(_INVALIDATING_PREFIXES):
+                if (
+                    method in _WATCHED
+                    or method in _MINING
+                    or method.startswith(_INVALIDATING_PREFIXES)
+                ):
                     answer = answers.get(request.get("id"))
                     tracer.observe(uri, method, request.get("params"), answer)
         except Exception as err:  # never break the test run
