@@ -84,7 +84,7 @@ audit: compile $(STAMPS)/audit
 	@mkdir -p reports
 	$(ENV) $(AUDIT_VENV)/bin/python tools/audit/slither_gate.py
 	$(ENV) $(AUDIT_VENV)/bin/python tools/audit/check_erc.py
-	$(ENV) SOVEREIGN_PROFILE=deep ape test -n $(PYTEST_WORKERS) --dist loadgroup -p sovereign.solcoverage --sol-coverage=reports $(PYTEST_ARGS)
+	$(ENV) SOVEREIGN_PROFILE=deep ape test -n $(PYTEST_WORKERS) --dist loadgroup -p sovereign.solcoverage --sol-coverage=reports --sol-coverage-gate $(PYTEST_ARGS)
 
 clean:
 	rm -rf .build reports/*.json reports/*.html .pytest_cache .hypothesis

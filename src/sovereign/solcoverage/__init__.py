@@ -113,6 +113,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="trace every transaction and call; write Solidity line/branch coverage to DIR",
     )
+    group.addoption(
+        "--sol-coverage-gate",
+        action="store_true",
+        default=False,
+        help="fail the run when a contract misses a coverage target or a trace failed",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -194,6 +200,20 @@ class _Plugin:
                 self.data = self._merge()
             except Exception as err:  # report it; the test outcome stands
                 self.error = f"{type(err).__name__}: {err}"
+            if self.config.getoption("sol_coverage_gate") and self._gate_failures():
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _gate_failures(self) -> list[str]:
+        """Why the coverage gate (make audit) fails: a contract file under a target,
+        a trace that failed, or no report at all."""
+        from sovereign.solcoverage.report import _met
+
+        if self.error or not self.data:
+            return [f"no coverage report ({self.error or 'no data'})"]
+        failures = [f"{path} under target" for path, f in self.data["files"].items() if not _met(f)]
+        if self.data["trace_problems"]:
+            failures.append(f"{self.data['trace_problems']} traces failed")
+        return failures
 
     def _merge(self) -> dict:
         from sovereign.solcoverage import report
@@ -290,3 +310,9 @@ class _Plugin:
         for error, count in sorted(self.data["trace_errors"].items(), key=lambda x: -x[1])[:5]:
             tr.write_line(f"  trace problem x{count}: {error}", yellow=True)
         tr.write_line(f"reports: {self.directory}/coverage.{{json,md,html}}")
+        if self.config.getoption("sol_coverage_gate"):
+            failures = self._gate_failures()
+            for failure in failures:
+                tr.write_line(f"coverage gate: {failure}", red=True)
+            if not failures:
+                tr.write_line("coverage gate: every contract meets its targets", green=True)
