@@ -347,6 +347,21 @@ def _rpc(node, method, params):
     return _w3(node).provider.make_request(method, params)
 
 
+def _advance(node, seconds: int) -> None:
+    """Move the node's clock forward and mine a block there."""
+    _rpc(node, "evm_increaseTime", [seconds])
+    _rpc(node, "evm_mine", [])
+
+
+def _burners(node, deployments) -> list[str]:
+    """The burner role's holders, as `treasury roles show --json` prints them."""
+    shown = treasury(
+        "treasury", "roles", "show", "--json", node=node, deployments=deployments, check=True
+    )
+    matrix = json.loads(shown.stdout[shown.stdout.index("[") :])
+    return [h["account"] for h in next(r for r in matrix if r["role"] == "burner")["holders"]]
+
+
 def _frozen(node, manifest, address) -> bool:
     return _coin_call(node, manifest, "0xd0516650" + address[2:].lower().rjust(64, "0")) == 1
 
@@ -404,29 +419,17 @@ def test_delayed_role_grant_and_revoke__scheduled_then_executed(node, deployed):
     )
     early = treasury(*args, node=node, deployments=deployments)
     assert early.returncode != 0 and "is scheduled; it can be executed from" in early.stderr
-    _rpc(node, "evm_increaseTime", [86_401])
-    _rpc(node, "evm_mine", [])
+    _advance(node, 86_401)
     done = treasury(*args, node=node, deployments=deployments, check=True)
     assert "executed:" in done.stdout
-    shown = treasury(
-        "treasury", "roles", "show", "--json", node=node, deployments=deployments, check=True
-    )
-    matrix = json.loads(shown.stdout[shown.stdout.index("[") :])
-    burners = next(r for r in matrix if r["role"] == "burner")["holders"]
-    assert new_burner in [h["account"] for h in burners]
+    assert new_burner in _burners(node, deployments)
 
     revoke = ("treasury", "roles", "revoke", "burner", new_burner, "--yes")
     first = treasury(*revoke, node=node, deployments=deployments, check=True)
     assert "scheduled" in first.stdout
-    _rpc(node, "evm_increaseTime", [86_401])
-    _rpc(node, "evm_mine", [])
+    _advance(node, 86_401)
     treasury(*revoke, node=node, deployments=deployments, check=True)
-    shown = treasury(
-        "treasury", "roles", "show", "--json", node=node, deployments=deployments, check=True
-    )
-    matrix = json.loads(shown.stdout[shown.stdout.index("[") :])
-    burners = next(r for r in matrix if r["role"] == "burner")["holders"]
-    assert new_burner not in [h["account"] for h in burners]
+    assert new_burner not in _burners(node, deployments)
 
 
 def test_bills_issue_buy_and_redeem_at_maturity(node, deployed, accounts):
@@ -473,8 +476,7 @@ def test_bills_issue_buy_and_redeem_at_maturity(node, deployed, accounts):
     )
     assert early.returncode != 0 and "SLTB-CLI has not matured yet" in early.stderr
 
-    _rpc(node, "evm_increaseTime", [91 * 86_400])
-    _rpc(node, "evm_mine", [])
+    _advance(node, 91 * 86_400)
     short = treasury(
         "treasury", "bills", "redeem", "SLTB-CLI", "--yes", node=node, deployments=deployments
     )  # the debt office has not funded the repayment yet
@@ -575,8 +577,7 @@ def test_pause_at_once__unpause_through_the_governors_delay(node, deployed):
     unpause = ("treasury", "unpause", "mint", "--yes")
     first = treasury(*unpause, node=node, deployments=deployments, check=True)
     assert "scheduled" in first.stdout and paused() & 1
-    _rpc(node, "evm_increaseTime", [86_401])
-    _rpc(node, "evm_mine", [])
+    _advance(node, 86_401)
     treasury(*unpause, node=node, deployments=deployments, check=True)
     assert paused() == 0
 
