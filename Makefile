@@ -51,10 +51,17 @@ setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/solc
 
 # Compile once before anything runs, so that no two ape processes compile at
 # the same time; a stale contracts/.cache (left by an interrupted compile) would
-# hide sources from ape's 500-file source walk, so it goes first.
-compile: setup
+# hide sources from ape's 500-file source walk, so it goes first. Whenever a
+# source changed, everything is recompiled (--force): ape-solidity 0.8.6
+# recompiles only the changed files, not the contracts that import them, so a
+# TBillRegistry would keep deploying the old TBillSeries it embeds (seen here).
+SOURCES := $(shell find contracts -name '*.sol' -not -path 'contracts/.cache/*')
+$(STAMPS)/contracts: $(SOURCES) ape-config.yaml | setup
 	@rm -rf contracts/.cache
-	$(ENV) ape compile
+	$(ENV) ape compile --force
+	@touch $@
+
+compile: setup $(STAMPS)/contracts
 
 test: compile
 	$(ENV) ape test -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
@@ -87,7 +94,7 @@ audit: compile $(STAMPS)/audit
 	$(ENV) SOVEREIGN_PROFILE=deep ape test -n $(PYTEST_WORKERS) --dist loadgroup -p sovereign.solcoverage --sol-coverage=reports --sol-coverage-gate $(PYTEST_ARGS)
 
 clean:
-	rm -rf .build reports/*.json reports/*.html .pytest_cache .hypothesis
+	rm -rf .build reports/*.json reports/*.html .pytest_cache .hypothesis $(STAMPS)/contracts
 	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
 # Also drop the installed toolchain (the next target re-installs it).

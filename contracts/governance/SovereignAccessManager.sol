@@ -6,17 +6,27 @@ import {Roles} from "./Roles.sol";
 
 /// @title SovereignAccessManager
 /// @notice Every permission of the system in one place: OpenZeppelin's AccessManager
-/// (roles, per-function role mapping, execution delays, scheduling), with three
+/// (roles, per-function role mapping, execution delays, scheduling), with four
 /// rules added for a sovereign issuer:
 ///  1. There is exactly one admin, always. `ADMIN_ROLE` cannot be granted, revoked
 ///     or renounced directly; it moves only by a two-step transfer (the current
 ///     admin proposes, the new admin accepts), so the admin cannot lock itself out
 ///     nor hand the system to a mistyped address.
-///  2. Separation of duties: no account may hold both the minter and the oracle
-///     reporter role, so no single operator can move a price and mint against it.
-///  3. Nothing else changes: delays, schedules and guardians are OpenZeppelin's.
-/// @dev The admin should hold its role with an execution delay (set at transfer),
-/// which makes every role grant and target change a scheduled, public operation.
+///  2. A veto on everything delayed: any holder of the guardian role may cancel any
+///     scheduled operation, the manager's own admin operations included (role
+///     grants and revocations, function mappings, authority moves, delay setters,
+///     the admin transfer). OpenZeppelin alone lets only the guardian of the target
+///     function's role cancel, and `ADMIN_ROLE` can have no guardian.
+///  3. Delays that cannot be dropped: once the deployer has handed over, the admin
+///     and every governor hold their roles with at least {MIN_EXECUTION_DELAY}, so
+///     every governance act is public, and vetoable, for at least that long.
+///  4. Separation of duties, both ways: the admin (or the pending admin) and the
+///     governor may never also be minter, burner, oracle reporter, compliance
+///     officer or guardian; the minter may never be the oracle reporter. A
+///     conflicting grant is refused when it is scheduled (and again when it would
+///     execute), naming both roles.
+/// @dev The deployer is the first admin, without a delay, so that it can wire the
+/// system; from {acceptAdminTransfer} on, rule 3 holds.
 contract SovereignAccessManager is AccessManager {
     /// @dev `ADMIN_ROLE` was asked to be granted directly; use {beginAdminTransfer}.
     error SovereignAdminTransferRequired();
@@ -28,6 +38,8 @@ contract SovereignAccessManager is AccessManager {
     error SovereignInvalidAdmin(address proposed);
     /// @dev `account` holds `heldRole`, which may not be combined with `requestedRole`.
     error SovereignConflictingRoles(address account, uint64 heldRole, uint64 requestedRole);
+    /// @dev `roleId` was to be held with `executionDelay` seconds, below the `minimum`.
+    error SovereignDelayTooShort(uint64 roleId, uint32 executionDelay, uint32 minimum);
 
     /// @notice The admin `from` proposed `to` as its successor, to hold the role with `executionDelay`.
     event AdminTransferStarted(address indexed from, address indexed to, uint32 executionDelay);
@@ -35,6 +47,10 @@ contract SovereignAccessManager is AccessManager {
     event AdminTransferCancelled(address indexed to);
     /// @notice `to` accepted the admin role from `from`.
     event AdminTransferred(address indexed from, address indexed to, uint32 executionDelay);
+
+    /// @notice One hour: the shortest time a guardian on call is given to see a
+    /// scheduled governance act and cancel it.
+    uint32 public constant MIN_EXECUTION_DELAY = 1 hours;
 
     /// @notice The current (single) admin.
     address public admin;
@@ -48,11 +64,15 @@ contract SovereignAccessManager is AccessManager {
         admin = initialAdmin;
     }
 
+    // ================================================================ admin transfer
+
     /// @notice Propose `newAdmin` as the next admin, holding the role with `executionDelay`.
     /// @dev Caller: the admin (with its execution delay). Replaces any earlier proposal.
-    /// Emits {AdminTransferStarted}. Reverts for the zero address or the current admin.
+    /// Requirements: `newAdmin` is neither zero nor the admin, holds no role that
+    /// conflicts with admin, and `executionDelay` is at least {MIN_EXECUTION_DELAY}.
+    /// Emits {AdminTransferStarted}.
     function beginAdminTransfer(address newAdmin, uint32 executionDelay) external onlyAuthorized {
-        if (newAdmin == address(0) || newAdmin == admin) revert SovereignInvalidAdmin(newAdmin);
+        _checkAdminCandidate(newAdmin, executionDelay);
         pendingAdmin = newAdmin;
         pendingAdminDelay = executionDelay;
         emit AdminTransferStarted(admin, newAdmin, executionDelay);
@@ -80,10 +100,13 @@ contract SovereignAccessManager is AccessManager {
         delete pendingAdmin;
         delete pendingAdminDelay;
         // Base-contract calls on purpose: these are the only paths that move ADMIN_ROLE.
-        AccessManager._grantRole(ADMIN_ROLE, newAdmin, 0, delay);
+        // The conflict rule runs in _grantRole (a role granted meanwhile is caught).
+        _grantRole(ADMIN_ROLE, newAdmin, 0, delay);
         AccessManager._revokeRole(ADMIN_ROLE, previous);
         emit AdminTransferred(previous, newAdmin, delay);
     }
+
+    // ================================================================ roles
 
     /// @inheritdoc AccessManager
     /// @dev Refuses `ADMIN_ROLE`, which moves only by {beginAdminTransfer}/{acceptAdminTransfer}.
@@ -92,18 +115,39 @@ contract SovereignAccessManager is AccessManager {
         super.grantRole(roleId, account, executionDelay);
     }
 
-    /// @dev Adds the separation-of-duties rule to every grant (constructor included).
+    /// @inheritdoc AccessManager
+    /// @dev Runs the checks of the operation being scheduled first, so that a grant
+    /// or an admin transfer that could never execute is refused now, not when its
+    /// delay has run out.
+    function schedule(address target, bytes calldata data, uint48 when)
+        public
+        override
+        returns (bytes32 operationId, uint32 nonce)
+    {
+        if (target == address(this) && data.length >= 4) {
+            bytes4 selector = bytes4(data[:4]);
+            if (selector == this.grantRole.selector) {
+                (uint64 roleId, address account, uint32 executionDelay) =
+                    abi.decode(data[4:], (uint64, address, uint32));
+                if (roleId == ADMIN_ROLE) revert SovereignAdminTransferRequired();
+                _checkGrant(roleId, account, executionDelay);
+            } else if (selector == this.beginAdminTransfer.selector) {
+                (address newAdmin, uint32 executionDelay) = abi.decode(data[4:], (address, uint32));
+                _checkAdminCandidate(newAdmin, executionDelay);
+            }
+        }
+        return super.schedule(target, data, when);
+    }
+
+    /// @dev Adds the separation-of-duties and minimum-delay rules to every grant.
+    /// The constructor's grant to the deployer passes (it holds nothing yet and is
+    /// exempt from the delay: rule 3 starts at the transfer).
     function _grantRole(uint64 roleId, address account, uint32 grantDelay, uint32 executionDelay)
         internal
         override
         returns (bool)
     {
-        uint64 conflicting = _conflictingRole(roleId);
-        if (conflicting != 0) {
-            // `since != 0` also covers a grant that is scheduled but not yet active.
-            (uint48 since,,,) = getAccess(conflicting, account);
-            if (since != 0) revert SovereignConflictingRoles(account, conflicting, roleId);
-        }
+        if (!(roleId == ADMIN_ROLE && admin == address(0))) _checkGrant(roleId, account, executionDelay);
         return super._grantRole(roleId, account, grantDelay, executionDelay);
     }
 
@@ -113,10 +157,68 @@ contract SovereignAccessManager is AccessManager {
         return super._revokeRole(roleId, account);
     }
 
-    /// @dev The role that may not be held together with `roleId`, or 0 for none.
-    function _conflictingRole(uint64 roleId) private pure returns (uint64) {
-        if (roleId == Roles.MINTER) return Roles.ORACLE_REPORTER;
-        if (roleId == Roles.ORACLE_REPORTER) return Roles.MINTER;
-        return 0;
+    /// @dev Rule 2: the guardian may cancel every scheduled operation, besides
+    /// whoever OpenZeppelin already allows (its scheduler, the admin, the guardian
+    /// of the target function's role).
+    function _canCancel(address caller, address target, bytes calldata data) internal view override returns (bool) {
+        if (super._canCancel(caller, target, data)) return true;
+        (bool isGuardian,) = hasRole(Roles.GUARDIAN, _msgSender());
+        return isGuardian;
+    }
+
+    // ================================================================ rules
+
+    /// @dev Rules 3 and 4 for a grant of `roleId` to `account`.
+    function _checkGrant(uint64 roleId, address account, uint32 executionDelay) private view {
+        if (roleId == Roles.GOVERNOR && executionDelay < MIN_EXECUTION_DELAY) {
+            revert SovereignDelayTooShort(roleId, executionDelay, MIN_EXECUTION_DELAY);
+        }
+        uint64 held = _conflictHeld(roleId, account);
+        if (held != type(uint64).max) revert SovereignConflictingRoles(account, held, roleId);
+    }
+
+    /// @dev Rules 3 and 4 for a proposed admin.
+    function _checkAdminCandidate(address newAdmin, uint32 executionDelay) private view {
+        if (newAdmin == address(0) || newAdmin == admin) revert SovereignInvalidAdmin(newAdmin);
+        if (executionDelay < MIN_EXECUTION_DELAY) {
+            revert SovereignDelayTooShort(ADMIN_ROLE, executionDelay, MIN_EXECUTION_DELAY);
+        }
+        uint64 held = _conflictHeld(ADMIN_ROLE, newAdmin);
+        if (held != type(uint64).max) revert SovereignConflictingRoles(newAdmin, held, ADMIN_ROLE);
+    }
+
+    /// @dev A role `account` holds (granted, or granted and not yet active) that may
+    /// not be combined with `roleId`, or type(uint64).max for none. The admin role
+    /// counts as held by the admin and by the pending admin.
+    function _conflictHeld(uint64 roleId, address account) private view returns (uint64) {
+        if (_isGoverning(roleId)) {
+            uint64[5] memory operating =
+                [Roles.MINTER, Roles.BURNER, Roles.ORACLE_REPORTER, Roles.COMPLIANCE, Roles.GUARDIAN];
+            for (uint256 i; i < operating.length; ++i) {
+                if (_holds(operating[i], account)) return operating[i];
+            }
+        } else if (_isOperating(roleId)) {
+            if (account == admin || account == pendingAdmin) return ADMIN_ROLE;
+            if (_holds(Roles.GOVERNOR, account)) return Roles.GOVERNOR;
+            if (roleId == Roles.MINTER && _holds(Roles.ORACLE_REPORTER, account)) return Roles.ORACLE_REPORTER;
+            if (roleId == Roles.ORACLE_REPORTER && _holds(Roles.MINTER, account)) return Roles.MINTER;
+        }
+        // Admin and governor are one duty and may be combined (the governor's account is the admin).
+        return type(uint64).max;
+    }
+
+    function _holds(uint64 roleId, address account) private view returns (bool) {
+        // `since != 0` also covers a grant that is scheduled but not yet active.
+        (uint48 since,,,) = getAccess(roleId, account);
+        return since != 0;
+    }
+
+    function _isGoverning(uint64 roleId) private pure returns (bool) {
+        return roleId == ADMIN_ROLE || roleId == Roles.GOVERNOR;
+    }
+
+    function _isOperating(uint64 roleId) private pure returns (bool) {
+        return roleId == Roles.MINTER || roleId == Roles.BURNER || roleId == Roles.ORACLE_REPORTER
+            || roleId == Roles.COMPLIANCE || roleId == Roles.GUARDIAN;
     }
 }

@@ -17,8 +17,9 @@ import {SovereignStablecoin} from "../token/SovereignStablecoin.sol";
 /// @dev The invariant, in plain words: after every mint,
 ///     stablecoin.totalSupply() <= collateralValue() * WAD / minCollateralRatioWad
 /// where collateralValue() is the haircut, concentration-capped value of what the
-/// reserve holds, priced by fresh, positive feeds. Price moves after a mint can
-/// break it; minting then stops until collateral is added or prices recover.
+/// reserve holds, priced by fresh, positive feeds (an asset without such a price
+/// counts zero). Price moves after a mint can break it; minting then stops until
+/// collateral is added or prices recover.
 /// Units: amounts of the stablecoin and every value are WADs (18 decimals) of the
 /// unit of account; ratios are WADs (1.02e18 = 102%); haircuts, caps and fees are
 /// basis points; heartbeats are seconds.
@@ -31,10 +32,6 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     error ReserveCollateralRatioTooLow(
         uint256 ratioWad, uint256 minimumWad, uint256 collateralValueWad, uint256 supplyAfter
     );
-    /// @dev `asset`'s feed answered at `updatedAt`, older than `heartbeat` seconds at `nowTs` (or in the future).
-    error ReserveStalePrice(address asset, uint256 updatedAt, uint256 heartbeat, uint256 nowTs);
-    /// @dev `asset`'s feed answered zero, a negative or an absurdly large number.
-    error ReserveInvalidPrice(address asset, int256 answer);
     /// @dev The instruction id was used before (or is zero).
     error ReserveInstructionAlreadyExecuted(bytes32 instructionId);
     /// @dev The instruction id is zero.
@@ -49,6 +46,8 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     error ReserveZeroAmount();
     /// @dev `amount` is below one unit of the settlement cash (`unit` stablecoin units).
     error ReserveAmountBelowCashUnit(uint256 amount, uint256 unit);
+    /// @dev Redeeming `amount` would pay nothing: the fee `fee` takes every cash unit of it.
+    error ReserveRedemptionPaysNothing(uint256 amount, uint256 fee);
     /// @dev The reserve holds `available` cash, short of the `required` payout.
     error ReserveInsufficientCash(uint256 required, uint256 available);
     /// @dev A governance parameter `name` was set to `value`, outside [`min`, `max`].
@@ -143,9 +142,11 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
 
     address[] private _assets;
     mapping(address asset => CollateralConfig) private _collateral;
-    // Treasury instruction ids (mint, burn) are global; redemption ids are keyed by
-    // participant, so that one participant cannot burn an id another plans to use.
-    mapping(bytes32 key => bool) private _executed;
+    // Two namespaces that never meet: treasury instruction ids (mint, burn) are
+    // global; redemption ids are per participant, so that no one (another
+    // participant, or a burn) can use up an id a participant plans to use.
+    mapping(bytes32 instructionId => bool) private _executedInstructions;
+    mapping(address participant => mapping(bytes32 instructionId => bool)) private _executedRedemptions;
 
     /// @param authority The system's AccessManager.
     /// @param stablecoin_ The stablecoin (its reserve must be set to this contract).
@@ -168,8 +169,9 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
 
     /// @notice Mint `amount` stablecoin to the participant `to` under `instructionId`.
     /// @dev Caller: the minter role, within its allowance. Requirements: `to` is a
-    /// participant; the id is new; every feed is fresh and positive; the ratio after
-    /// the mint is at least the minimum. Emits {Minted}.
+    /// participant; the id is new; the ratio after the mint, valued by
+    /// {collateralValue} (an asset without a usable price counts zero), is at least
+    /// the minimum. Emits {Minted}.
     function mint(address to, uint256 amount, bytes32 instructionId) external restricted nonReentrant {
         if (amount == 0) revert ReserveZeroAmount();
         _useInstruction(instructionId);
@@ -205,7 +207,9 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     /// @notice Redeem `amount` stablecoin for settlement cash at par, less the fee.
     /// @dev Caller: a registered participant. Not a valuation, so it works while a
     /// feed is stale. Only whole cash units are redeemed: the part of `amount` below
-    /// one cash unit stays with the caller. When the reserve's cash is short the
+    /// one cash unit stays with the caller, and an amount whose every cash unit the
+    /// fee would take is refused ({ReserveRedemptionPaysNothing}): a redemption never
+    /// burns coins for nothing. When the reserve's cash is short the
     /// call reverts with {ReserveInsufficientCash} naming what is available; nothing
     /// is burned and no partial payment is made (the treasury must top up cash).
     /// Emits {Redeemed}.
@@ -213,18 +217,19 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
         if (!isParticipant[msg.sender]) revert ReserveNotParticipant(msg.sender);
         if (amount == 0) revert ReserveZeroAmount();
         if (instructionId == bytes32(0)) revert ReserveInvalidInstructionId();
-        bytes32 key = _redemptionKey(msg.sender, instructionId);
-        if (_executed[key]) revert ReserveInstructionAlreadyExecuted(instructionId);
+        mapping(bytes32 => bool) storage executed = _executedRedemptions[msg.sender];
+        if (executed[instructionId]) revert ReserveInstructionAlreadyExecuted(instructionId);
 
         uint256 gross = amount / cashUnit; // rounds down: the reserve never pays for dust
         if (gross == 0) revert ReserveAmountBelowCashUnit(amount, cashUnit);
         uint256 burned = gross * cashUnit;
         uint256 fee = Math.mulDiv(gross, redemptionFeeBps, BPS, Math.Rounding.Ceil); // rounds in the reserve's favour
         uint256 payout = gross - fee;
+        if (payout == 0) revert ReserveRedemptionPaysNothing(amount, fee);
         uint256 available = cash.balanceOf(address(this));
         if (payout > available) revert ReserveInsufficientCash(payout, available);
 
-        _executed[key] = true;
+        executed[instructionId] = true;
         emit Redeemed(instructionId, msg.sender, burned, payout, fee);
         // Burn before paying: a re-entrant cash token finds the id used and the balance gone.
         stablecoin.burnForRedemption(msg.sender, burned);
@@ -244,6 +249,7 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
         IERC20(asset).safeTransfer(to, amount);
         // Checked after the transfer on purpose: the valuation must see the new
         // balance; a failure reverts the transfer with it. nonReentrant covers the gap.
+        // An asset without a usable price counts zero here too.
         uint256 supply = stablecoin.totalSupply();
         if (supply != 0) {
             uint256 value = collateralValue();
@@ -349,23 +355,42 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
 
     // ================================================================ views
 
-    /// @notice The haircut, concentration-capped value of the collateral [wad].
-    /// @dev Reverts with {ReserveStalePrice} or {ReserveInvalidPrice} when the feed
-    /// of any asset with a non-zero balance is stale or invalid. Rounds down.
-    /// Concentration: an asset counts for at most `cap` of the total haircut value.
+    /// @notice The counted value of the collateral [wad], rounded down.
+    /// @dev Each listed asset first gets its haircut value: balance × price × (1 −
+    /// haircut), or zero when its feed's answer is not usable (stale, from the
+    /// future, zero, negative or absurdly large). A valuation never reverts on a
+    /// feed, so dust sent to an asset whose feed is stale cannot halt issuance, and a
+    /// bad price never counts.
+    ///
+    /// Then the concentration caps, by water-filling. The counted total C is the
+    /// largest fixed point of  C = Σ min(v_i, cap_i × C):  every asset counts its
+    /// haircut value v_i, except that none counts for more than its cap of the
+    /// counted total (not of the total before capping: 900 of a 50%-capped bond
+    /// beside 100 of cash counts 200, of which the bond is 100). Method: start with
+    /// every asset uncapped; with U the sum of the uncapped assets' values and K
+    /// the sum of the capped assets' caps, the fixed point for that split is
+    /// C = U × BPS / (BPS − K); cap every uncapped asset with v_i × (BPS − K) >
+    /// cap_i × U (exactly: v_i > cap_i × C); repeat until none is added. A capped
+    /// asset stays capped (C only falls), so at most MAX_ASSETS rounds of at most
+    /// MAX_ASSETS comparisons run, with no external call. K stays below BPS: if the
+    /// caps just added had reached 100%, the previous C would already have been a
+    /// fixed point, so nothing would have been added. The total is floor(C); an
+    /// asset's counted value ({collateralBreakdown}) is min(v_i, floor(cap_i × C)),
+    /// at most its cap of the total, plus the one wei that rounding C down can cost.
     function collateralValue() public view returns (uint256 total) {
-        uint256 n = _assets.length;
-        uint256[] memory haircutValues = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            (,, uint256 v) = _valuation(_assets[i], true);
-            haircutValues[i] = v;
-            total += v;
-        }
-        uint256 uncapped = total;
-        for (uint256 i; i < n; ++i) {
-            uint256 cap = Math.mulDiv(uncapped, _collateral[_assets[i]].concentrationCapBps, BPS);
-            if (haircutValues[i] > cap) total -= haircutValues[i] - cap;
-        }
+        (, total) = _counted(_haircutValues());
+    }
+
+    /// @notice Every listed asset with its haircut value (before caps, zero without a
+    /// usable price) and its counted value (after caps), and the counted total [wad].
+    function collateralBreakdown()
+        external
+        view
+        returns (address[] memory assets, uint256[] memory haircutValues, uint256[] memory countedValues, uint256 total)
+    {
+        assets = _assets;
+        haircutValues = _haircutValues();
+        (countedValues, total) = _counted(haircutValues);
     }
 
     /// @notice collateralValue() / totalSupply() [wad]; type(uint256).max with no supply.
@@ -407,40 +432,78 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
         balance = IERC20(asset).balanceOf(address(this));
         (, answer,, updatedAt,) = _collateral[asset].feed.latestRoundData();
         usable = _priceUsable(asset, answer, updatedAt);
-        if (usable) (,, haircutValueWad) = _valuation(asset, false);
+        haircutValueWad = _haircutValue(asset);
     }
 
     /// @notice Whether the treasury instruction `instructionId` (mint or burn) was executed.
     function instructionExecuted(bytes32 instructionId) external view returns (bool) {
-        return _executed[instructionId];
+        return _executedInstructions[instructionId];
     }
 
     /// @notice Whether `participant` executed the redemption `instructionId`.
     function redemptionExecuted(address participant, bytes32 instructionId) external view returns (bool) {
-        return _executed[_redemptionKey(participant, instructionId)];
+        return _executedRedemptions[participant][instructionId];
     }
 
     // ================================================================ internals
 
-    /// @dev Returns (balance, value, haircut value) of `asset`, all rounded down.
-    /// With `strict`, a stale or invalid price reverts; an empty balance never reads the feed.
-    function _valuation(address asset, bool strict) private view returns (uint256 balance, uint256 value, uint256 haircutValue) {
+    /// @dev The haircut value of every listed asset, in the order of `_assets`.
+    function _haircutValues() private view returns (uint256[] memory values) {
+        uint256 n = _assets.length;
+        values = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            values[i] = _haircutValue(_assets[i]);
+        }
+    }
+
+    /// @dev balance × price × (1 − haircut) of `asset` [wad], rounded down; zero when
+    /// the balance is zero (the feed is then not read) or the price is not usable.
+    function _haircutValue(address asset) private view returns (uint256) {
         CollateralConfig storage c = _collateral[asset];
-        balance = IERC20(asset).balanceOf(address(this));
-        if (balance == 0) return (0, 0, 0);
+        uint256 balance = IERC20(asset).balanceOf(address(this));
+        if (balance == 0) return 0;
         AggregatorV3Interface feed = c.feed;
         (, int256 answer,, uint256 updatedAt,) = feed.latestRoundData();
-        if (strict) {
-            if (answer <= 0 || uint256(answer) > MAX_ANSWER) revert ReserveInvalidPrice(asset, answer);
-            if (updatedAt == 0 || updatedAt > block.timestamp || block.timestamp - updatedAt > c.heartbeat) {
-                revert ReserveStalePrice(asset, updatedAt, c.heartbeat, block.timestamp);
-            }
-        }
+        if (!_priceUsable(asset, answer, updatedAt)) return 0;
         // value [wad] = balance / 10**assetDecimals * answer / 10**feedDecimals * 10**18
         uint256 scale = uint256(c.assetDecimals) + feed.decimals(); // feed decimals read, never assumed
+        uint256 value;
         if (scale >= 18) value = Math.mulDiv(balance, uint256(answer), 10 ** (scale - 18));
         else value = Math.mulDiv(balance, uint256(answer) * 10 ** (18 - scale), 1);
-        haircutValue = Math.mulDiv(value, BPS - c.haircutBps, BPS);
+        return Math.mulDiv(value, BPS - c.haircutBps, BPS);
+    }
+
+    /// @dev The water-filling of {collateralValue}: counted value per asset and the total.
+    function _counted(uint256[] memory values) private view returns (uint256[] memory counted, uint256 total) {
+        uint256 n = values.length;
+        bool[] memory capped = new bool[](n);
+        uint256[] memory caps = new uint256[](n);
+        uint256 uncappedSum; // U [wad]
+        for (uint256 i; i < n; ++i) {
+            caps[i] = _collateral[_assets[i]].concentrationCapBps;
+            uncappedSum += values[i];
+        }
+        uint256 cappedBps; // K [bps], always < BPS (see collateralValue)
+        bool added = true;
+        while (added) {
+            added = false;
+            uint256 room = BPS - cappedBps; // BPS − K
+            for (uint256 i; i < n; ++i) {
+                // v_i > cap_i × U / (BPS − K), without division
+                if (!capped[i] && values[i] * room > caps[i] * uncappedSum) {
+                    capped[i] = true;
+                    added = true;
+                    uncappedSum -= values[i];
+                    cappedBps += caps[i];
+                }
+            }
+        }
+        counted = new uint256[](n);
+        uint256 room = BPS - cappedBps;
+        total = Math.mulDiv(uncappedSum, BPS, room);
+        for (uint256 i; i < n; ++i) {
+            counted[i] = capped[i] ? Math.mulDiv(caps[i], uncappedSum, room) : values[i];
+        }
     }
 
     function _priceUsable(address asset, int256 answer, uint256 updatedAt) private view returns (bool) {
@@ -450,12 +513,8 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
 
     function _useInstruction(bytes32 instructionId) private {
         if (instructionId == bytes32(0)) revert ReserveInvalidInstructionId();
-        if (_executed[instructionId]) revert ReserveInstructionAlreadyExecuted(instructionId);
-        _executed[instructionId] = true;
-    }
-
-    function _redemptionKey(address participant, bytes32 instructionId) private pure returns (bytes32) {
-        return keccak256(abi.encode(participant, instructionId));
+        if (_executedInstructions[instructionId]) revert ReserveInstructionAlreadyExecuted(instructionId);
+        _executedInstructions[instructionId] = true;
     }
 
     function _setMinCollateralRatio(uint256 newRatioWad) private {

@@ -12,9 +12,18 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 /// face at auction and repaid at face, in settlement cash, from its maturity on.
 /// @dev Created only by the TBillRegistry, which alone opens and closes auctions.
 /// Repayment comes from this contract's own cash balance (the repayment pool),
-/// funded by the treasury. If the pool cannot repay every outstanding token at
-/// maturity, anyone may mark the series in default; from then on redemptions are
-/// pro rata to the pool, so no holder is paid ahead of another.
+/// funded by the treasury. The rule when money runs short, so that no holder is
+/// paid ahead of another, whoever redeems first:
+///  - from maturity, while the pool repays every outstanding token at face, each
+///    redemption pays face;
+///  - while it does not, during the grace period ({GRACE_PERIOD} after maturity)
+///    nobody is paid ({TBillRepaymentShort}) and the treasury may still cure it;
+///  - after the grace period, a short pool is a default: the first redemption, or
+///    anyone's {markDefault}, records it, the pool closes to new cash, and every
+///    redemption pays the same pro-rata share of the pool per token (rounded down,
+///    so the share of those who wait never falls).
+/// Why the pool closes at default: cash added later would pay those still holding
+/// more than those already paid; a recovery after default is settled off-chain.
 /// Units: `faceValue` and `auctionPrice` are cash units per whole token
 /// (10**decimals token units); times are unix seconds.
 contract TBillSeries is ERC20, ReentrancyGuardTransient {
@@ -22,24 +31,36 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
 
     /// @dev The caller is not the registry.
     error TBillNotRegistry(address caller);
-    /// @dev Invalid construction parameters.
-    error TBillInvalidTerms();
+    /// @dev Invalid construction parameters: a zero face value, a maturity not after
+    /// the issue date, more than 18 decimals, or a zero cash token or proceeds recipient.
+    error TBillInvalidTerms(
+        uint256 faceValue, uint256 issueDate, uint256 maturity, uint8 decimals, address cash, address proceedsRecipient
+    );
     /// @dev `nowTs` is before the maturity `maturity`.
     error TBillNotMatured(uint256 nowTs, uint256 maturity);
     /// @dev The series has matured (no more sales).
     error TBillMatured(uint256 maturity);
-    /// @dev The series cannot be sold yet (before its issue date) or no auction is open.
-    error TBillAuctionClosed();
+    /// @dev No sale at `nowTs`: no auction is open (`price` zero) or it is before the `issueDate`.
+    error TBillAuctionClosed(uint256 price, uint256 nowTs, uint256 issueDate);
     /// @dev The auction price `price` is zero or not below face value `faceValue`.
     error TBillInvalidPrice(uint256 price, uint256 faceValue);
     /// @dev `amount` exceeds the `remaining` tokens offered.
     error TBillAuctionExhausted(uint256 amount, uint256 remaining);
     /// @dev The price `price` is above the buyer's limit `maxPrice`.
     error TBillPriceAboveLimit(uint256 price, uint256 maxPrice);
-    /// @dev The pool holds `available` cash, short of the `required` repayment; see {markDefault}.
-    error TBillRepaymentShort(uint256 required, uint256 available);
-    /// @dev The series cannot be marked in default: `reason` 1 = before maturity, 2 = already, 3 = fully funded.
-    error TBillCannotDefault(uint8 reason);
+    /// @dev During the grace period the pool holds `available` cash, short of the
+    /// `owed` face of every outstanding token; nobody is paid before `graceEnd`.
+    error TBillRepaymentShort(uint256 owed, uint256 available, uint256 graceEnd);
+    /// @dev A default cannot be recorded before `graceEnd` (maturity + grace period); it is `nowTs`.
+    error TBillInGracePeriod(uint256 nowTs, uint256 graceEnd);
+    /// @dev The series is already in default.
+    error TBillAlreadyDefaulted();
+    /// @dev The pool of `available` cash repays the `owed` face of every outstanding token: no default.
+    error TBillFullyFunded(uint256 owed, uint256 available);
+    /// @dev The series is in default: its pool takes no more cash.
+    error TBillPoolClosed();
+    /// @dev Redeeming `amount` tokens would pay nothing (an empty pool, or a share below one cash unit).
+    error TBillNothingToPay(uint256 amount);
     /// @dev A zero amount.
     error TBillZeroAmount();
 
@@ -57,7 +78,7 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
     event RepaymentFunded(address indexed funder, uint256 amount);
     /// @notice `holder` redeemed `amount` tokens for `payout` cash.
     event Redeemed(address indexed holder, uint256 amount, uint256 payout);
-    /// @notice The pool could not repay `outstandingFace` at maturity; it held `pool`.
+    /// @notice After the grace period the pool could not repay `outstandingFace`; it held `pool`.
     event SeriesDefaulted(uint256 outstandingFace, uint256 pool, address indexed by);
 
     /// @notice ISIN-like code, e.g. "SLTB-2027-03-A" (also the token symbol).
@@ -80,8 +101,13 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
     uint256 public auctionPrice;
     /// @notice Tokens still offered in the open auction.
     uint256 public auctionRemaining;
-    /// @notice Whether the series was marked in default.
+    /// @notice Whether the series is in default (recorded after the grace period).
     bool public defaulted;
+
+    /// @notice Three days after maturity: time for the treasury to cure an
+    /// operational shortfall (a late transfer, a weekend) before a short pool
+    /// becomes a default; while it runs and the pool is short, nobody is paid.
+    uint256 public constant GRACE_PERIOD = 3 days;
 
     constructor(
         string memory code_,
@@ -96,7 +122,7 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
         if (
             faceValue_ == 0 || maturity_ <= issueDate_ || decimals_ > 18 || address(cash_) == address(0)
                 || proceedsRecipient_ == address(0)
-        ) revert TBillInvalidTerms();
+        ) revert TBillInvalidTerms(faceValue_, issueDate_, maturity_, decimals_, address(cash_), proceedsRecipient_);
         seriesCode = code_;
         _decimals = decimals_;
         faceValue = faceValue_;
@@ -144,7 +170,7 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
     /// treasury. Emits {Sold}. Returns the cash paid.
     function buy(uint256 amount, uint256 maxPrice) external nonReentrant returns (uint256 cost) {
         uint256 price = auctionPrice;
-        if (price == 0 || block.timestamp < issueDate) revert TBillAuctionClosed();
+        if (price == 0 || block.timestamp < issueDate) revert TBillAuctionClosed(price, block.timestamp, issueDate);
         if (block.timestamp >= maturity) revert TBillMatured(maturity);
         if (amount == 0) revert TBillZeroAmount();
         if (price > maxPrice) revert TBillPriceAboveLimit(price, maxPrice);
@@ -159,9 +185,11 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- repayment
 
     /// @notice Add `amount` cash to the repayment pool (pulled from the caller).
-    /// @dev Caller: anyone (normally the treasury). Emits {RepaymentFunded}.
+    /// @dev Caller: anyone (normally the treasury). Refused once in default
+    /// ({TBillPoolClosed}; see the contract doc). Emits {RepaymentFunded}.
     function fundRepayment(uint256 amount) external nonReentrant {
         if (amount == 0) revert TBillZeroAmount();
+        if (defaulted) revert TBillPoolClosed();
         emit RepaymentFunded(msg.sender, amount);
         cash.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -176,46 +204,74 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
         return cash.balanceOf(address(this));
     }
 
-    /// @notice What redeeming `amount` tokens pays now: face, or a pro-rata share of
-    /// the pool once in default (both rounded down). Zero before maturity.
+    /// @notice The end of the grace period [unix seconds].
+    function graceEnd() public view returns (uint256) {
+        return maturity + GRACE_PERIOD;
+    }
+
+    /// @notice What `amount` tokens are worth to a holder now, by the rule of the
+    /// contract doc: zero before maturity; face while the pool repays every token and
+    /// the series is not in default; otherwise the pro-rata share of the pool (never
+    /// above face). Both rounded down. During the grace period with a short pool this
+    /// is the share a default would pay, though a redemption then reverts.
     function redemptionValue(uint256 amount) public view returns (uint256) {
         if (block.timestamp < maturity || amount == 0) return 0;
-        if (defaulted) return Math.mulDiv(amount, pool(), totalSupply());
-        return Math.mulDiv(amount, faceValue, 10 ** _decimals);
+        uint256 atFace = Math.mulDiv(amount, faceValue, 10 ** _decimals);
+        uint256 available = pool();
+        if (!defaulted && available >= outstandingFace()) return atFace;
+        uint256 supply = totalSupply();
+        // No supply left (every token redeemed): a hypothetical amount shares nothing.
+        if (supply == 0) return 0;
+        return Math.min(atFace, Math.mulDiv(amount, available, supply));
     }
 
     /// @notice Redeem `amount` of the caller's tokens for cash, from the maturity date on.
-    /// @dev Before default: face value, reverting with {TBillRepaymentShort} when the
-    /// pool is short (then anyone may {markDefault}). After default: pro rata. Emits {Redeemed}.
+    /// @dev Pays {redemptionValue}: face from a full pool; during the grace period a
+    /// short pool pays nobody ({TBillRepaymentShort}); after it, the first
+    /// redemption from a short pool records the default ({SeriesDefaulted}) and
+    /// every redemption is pro rata. Never burns tokens for nothing
+    /// ({TBillNothingToPay}). Emits {Redeemed}.
     function redeem(uint256 amount) external nonReentrant returns (uint256 payout) {
         if (block.timestamp < maturity) revert TBillNotMatured(block.timestamp, maturity);
         if (amount == 0) revert TBillZeroAmount();
         uint256 held = balanceOf(msg.sender);
         // Checked first so that a second redemption names the real reason.
         if (amount > held) revert ERC20InsufficientBalance(msg.sender, held, amount);
+        if (!defaulted) {
+            uint256 owed = outstandingFace();
+            uint256 available = pool();
+            if (available < owed) {
+                if (block.timestamp < graceEnd()) revert TBillRepaymentShort(owed, available, graceEnd());
+                _recordDefault(owed, available);
+            }
+        }
         payout = redemptionValue(amount);
-        uint256 available = pool();
-        if (payout > available) revert TBillRepaymentShort(payout, available);
+        if (payout == 0) revert TBillNothingToPay(amount);
         _burn(msg.sender, amount);
         emit Redeemed(msg.sender, amount, payout);
         cash.safeTransfer(msg.sender, payout);
     }
 
-    /// @notice Mark the series in default: matured, and the pool cannot repay every outstanding token.
+    /// @notice Record the default: the grace period is over and the pool cannot repay
+    /// every outstanding token. (The first redemption from a short pool records it too.)
     /// @dev Caller: anyone. Emits {SeriesDefaulted}.
     function markDefault() external {
-        if (block.timestamp < maturity) revert TBillCannotDefault(1);
-        if (defaulted) revert TBillCannotDefault(2);
+        if (block.timestamp < graceEnd()) revert TBillInGracePeriod(block.timestamp, graceEnd());
+        if (defaulted) revert TBillAlreadyDefaulted();
         uint256 owed = outstandingFace();
         uint256 available = pool();
-        if (available >= owed) revert TBillCannotDefault(3);
-        defaulted = true;
-        emit SeriesDefaulted(owed, available, msg.sender);
+        if (available >= owed) revert TBillFullyFunded(owed, available);
+        _recordDefault(owed, available);
     }
 
     /// @notice Whether the pool repays every outstanding token at face.
     function fullyFunded() public view returns (bool) {
         return pool() >= outstandingFace();
+    }
+
+    function _recordDefault(uint256 owed, uint256 available) private {
+        defaulted = true;
+        emit SeriesDefaulted(owed, available, msg.sender);
     }
 
     function _onlyRegistry() private view {

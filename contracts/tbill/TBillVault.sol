@@ -31,17 +31,38 @@ interface IFreezeList {
 /// where S = 10**(18 − cash decimals) (so cost·S is an 18-decimal amount),
 /// rate = floor((face − cost)·S / (maturity − purchasedAt)) and the primes apply
 /// the lot's markdown: x' = floor(x · (10000 − markdownBps) / 10000).
-/// The accruing sum is kept as two aggregates (base + rate·now), so a deposit reads
-/// three slots however many bills are held; lots move to the matured set when
-/// their maturity passes (in views on the fly, in transactions for good).
+/// The accruing sum is kept as aggregates (base + rate·now, before markdowns, and
+/// the markdowns' deduction, read only while a lot is marked down), so a deposit
+/// reads three slots however many bills are held; lots move to the matured set
+/// when their maturity passes (in views on the fly, in transactions for good).
 ///
-/// Donations: idle cash is the vault's balance, so a donation raises the NAV for
-/// every holder; OpenZeppelin's virtual shares (offset 6) make the first-depositor
-/// inflation attack cost the attacker nearly all of the donation (see the test).
-/// A cash token that delivers less than asked (fee on transfer) is refused.
+/// Two prices, so that no round trip timed around a value-moving event gains:
+/// the NAV above ({totalAssets}, the exit NAV) prices withdrawals, redemptions and
+/// the share's value everywhere (the reserve's feed included); deposits and mints
+/// pay the entry NAV, which is the same but without markdowns and with matured
+/// lots at face until their series is in default: the value the bills would have
+/// if every doubt were lifted. The entry NAV is never below the exit NAV, and the
+/// two are equal in the common case (no markdown, no short pool). Every event that
+/// can move the NAV up at once (a markdown lowered or lifted, a short pool cured,
+/// a marked-down bill maturing at face) moves the exit NAV toward the entry NAV,
+/// never above it, and the entry NAV moves only with accretion and cash; so
+/// depositing before such an event and redeeming after it pays the gap, not takes
+/// it. Events that move the NAV down (a markdown set or raised, a pool found short
+/// at maturity, a default) price the round trip lower on the way out. Why this and
+/// not a ramped NAV or forward pricing: a ramp only stretches the window in which
+/// the jump can be bought, and forward pricing makes every deposit asynchronous;
+/// the spread costs nothing unless a markdown or a shortfall is in force, and then
+/// it charges the newcomer, not the holders who carry the doubtful bill.
 ///
-/// CAUTION: a bill valued at face after maturity assumes its pool; when the pool
-/// falls short the lot is valued pro rata at once, before anyone marks a default.
+/// Donations: idle cash is the vault's balance, so a donation raises both NAVs, a
+/// gift to the holders of the moment that takes value from no one but the donor;
+/// OpenZeppelin's virtual shares (offset 6) make the first-depositor inflation
+/// attack cost the attacker nearly all of the donation (see the test). A cash
+/// token that delivers less than asked (fee on transfer) is refused.
+///
+/// Matured lots are valued as their series pays (face from a full pool; a short
+/// pool's pro-rata share from maturity on, in the exit NAV), so the vault's
+/// holders bear a shortfall exactly as every other holder of the bill does.
 contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -131,15 +152,18 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
 
     // One slot: everything a deposit reads besides the accrual base. The rate
     // fits 128 bits for any ladder below ~2.9e25 whole cash units of face.
-    uint128 private _accrualRate; // sum of rate' [cash·S per second]
+    uint128 private _accrualRate; // sum of rate, before markdowns [cash·S per second]
     uint40 private _nextMaturity; // maturity of _accruing[_head], or type(uint40).max
     /// @notice Active pauses (PAUSE_DEPOSIT | PAUSE_WITHDRAW).
     uint8 public pausedFlags;
     bool private _capped; // whether depositCap applies (read only then)
     uint32 private _head; // _accruing[_head..] are the accruing lots, by maturity
     bool private _hasMatured; // _matured is not empty (spares a cold read of its length)
+    uint16 private _markedLots; // accruing lots under a markdown (the deduction is read only then)
 
-    int256 private _accrualBase; // sum of cost'·S − rate'·purchasedAt [cash·S]
+    int256 private _accrualBase; // sum of cost·S − rate·purchasedAt, before markdowns [cash·S]
+    int256 private _markdownBase; // sum of (cost − cost')·S − (rate − rate')·purchasedAt [cash·S]
+    uint256 private _markdownRate; // sum of rate − rate' [cash·S per second]
     Lot[] private _accruing;
     Lot[] private _matured;
 
@@ -166,27 +190,56 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
 
     // ================================================================ NAV
 
-    /// @notice The NAV in cash units (see the contract doc), rounded down.
+    /// @notice The (exit) NAV in cash units (see the contract doc), rounded down.
     function totalAssets() public view override returns (uint256 nav) {
-        (nav,) = _nav();
+        (nav,,) = _nav();
     }
 
-    /// @dev The NAV and, within it, the idle cash (so callers need not read it twice).
-    function _nav() private view returns (uint256 nav, uint256 idle) {
+    /// @notice The entry NAV that deposits and mints pay (see the contract doc), rounded down.
+    function entryAssets() public view returns (uint256 entryNav) {
+        (, entryNav,) = _nav();
+    }
+
+    /// @dev The accruing aggregates as of now: before markdowns, and the markdowns' deduction.
+    struct Accrual {
+        int256 base;
+        uint256 rate;
+        int256 markdownBase;
+        uint256 markdownRate;
+    }
+
+    /// @dev The exit and entry NAVs and, within them, the idle cash (so callers need not read it twice).
+    function _nav() private view returns (uint256 exitNav, uint256 entryNav, uint256 idle) {
         idle = idleCash();
-        nav = idle;
-        if (block.timestamp < _nextMaturity) {
-            // Common path: no lot has matured since the last transaction.
-            nav += _accruedValue(_accrualBase, _accrualRate);
-        } else {
-            (int256 base, uint256 rate, uint256 newlyMatured) = _pendingMaturities();
-            nav += _accruedValue(base, rate) + newlyMatured;
-        }
+        Accrual memory a = Accrual(_accrualBase, _accrualRate, 0, 0);
+        if (_markedLots != 0) (a.markdownBase, a.markdownRate) = (_markdownBase, _markdownRate);
+        uint256 maturedExit;
+        uint256 maturedEntry;
+        if (block.timestamp >= _nextMaturity) (maturedExit, maturedEntry) = _pendingMaturities(a);
         if (_hasMatured) {
             for (uint256 i; i < _matured.length; ++i) {
-                nav += _maturedValue(_matured[i]);
+                (uint256 exitValue, uint256 entryValue) = _maturedValues(_matured[i]);
+                maturedExit += exitValue;
+                maturedEntry += entryValue;
             }
         }
+        int256 grossNow = a.base + int256(a.rate * block.timestamp);
+        // Both sums are of non-negative lot contributions, so both are >= 0.
+        entryNav = idle + uint256(grossNow) / scale + maturedEntry;
+        exitNav = idle + uint256(grossNow - a.markdownBase - int256(a.markdownRate * block.timestamp)) / scale
+            + maturedExit;
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev At the entry NAV.
+    function previewDeposit(uint256 assets) public view override returns (uint256) {
+        return _toShares(assets, entryAssets(), Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev At the entry NAV.
+    function previewMint(uint256 shares) public view override returns (uint256) {
+        return _toAssets(shares, entryAssets(), Math.Rounding.Ceil);
     }
 
     /// @notice Cash held idle by the vault (its balance) [cash units].
@@ -215,9 +268,9 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         return _matured;
     }
 
-    /// @notice The value of one lot now, as counted in the NAV.
+    /// @notice The value of one lot now, as counted in the (exit) NAV.
     function lotValue(Lot memory lot) public view returns (uint256) {
-        if (block.timestamp >= lot.maturity) return _maturedValue(lot);
+        if (block.timestamp >= lot.maturity) return lot.series.redemptionValue(lot.amount);
         (uint256 c, uint256 r) = _marked(lot);
         return (c * scale + r * (block.timestamp - lot.purchasedAt)) / scale;
     }
@@ -272,9 +325,9 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @notice Redeem the matured lot at `index` of {maturedLots} at its series.
-    /// @dev Caller: the vault-manager role. Pays face, or pro rata after a default;
-    /// reverts with the series' {TBillSeries-TBillRepaymentShort} when its pool is
-    /// short and no default was marked. Emits {BillRedeemed}.
+    /// @dev Caller: the vault-manager role. Paid as the series pays every holder:
+    /// face, or pro rata after the grace period of a short pool; reverts with the
+    /// series' {TBillSeries-TBillRepaymentShort} during that grace period. Emits {BillRedeemed}.
     function redeemMatured(uint256 index) external restricted nonReentrant {
         _sync();
         if (index >= _matured.length) revert VaultNoMaturedLot(index);
@@ -293,7 +346,7 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
 
     /// @notice Mark every lot of `series` down by `bps` below its accreted value (0 clears it).
     /// @dev Caller: the oracle-reporter role. A haircut, never a mark-up: at most
-    /// MAX_MARKDOWN_BPS. Emits {MarkdownSet}.
+    /// MAX_MARKDOWN_BPS. Moves the exit NAV only (see the contract doc). Emits {MarkdownSet}.
     function setMarkdown(TBillSeries series, uint16 bps) external restricted {
         if (bps > MAX_MARKDOWN_BPS) revert VaultMarkdownOutOfBounds(bps, MAX_MARKDOWN_BPS);
         _sync();
@@ -301,9 +354,9 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         for (uint256 j = _head; j < _accruing.length; ++j) {
             Lot storage lot = _accruing[j];
             if (lot.series != series) continue;
-            _removeAccrual(lot);
+            _removeMarkdown(lot);
             lot.markdownBps = bps;
-            _addAccrual(lot);
+            _addMarkdown(lot);
         }
         emit MarkdownSet(address(series), bps);
     }
@@ -354,10 +407,11 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ERC4626
+    /// @dev Shares at the entry NAV.
     function maxMint(address receiver) public view override returns (uint256) {
         uint256 assets = maxDeposit(receiver);
         if (assets == type(uint256).max) return type(uint256).max;
-        return _convertToShares(assets, Math.Rounding.Floor);
+        return _toShares(assets, entryAssets(), Math.Rounding.Floor);
     }
 
     /// @inheritdoc ERC4626
@@ -380,16 +434,18 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     // calls back mid-transfer finds every entry point closed.
 
     /// @inheritdoc ERC4626
+    /// @dev Priced at the entry NAV.
     function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256 shares) {
-        (uint256 nav, uint256 idle) = _checkDepositPath(receiver, assets, false);
-        shares = _toShares(assets, nav, Math.Rounding.Floor);
+        (, uint256 entryNav, uint256 idle) = _checkDepositPath(receiver, assets, false);
+        shares = _toShares(assets, entryNav, Math.Rounding.Floor);
         _depositChecked(receiver, assets, shares, idle);
     }
 
     /// @inheritdoc ERC4626
+    /// @dev Priced at the entry NAV.
     function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256 assets) {
-        (uint256 nav, uint256 idle) = _checkDepositPath(receiver, 0, true);
-        assets = _toAssets(shares, nav, Math.Rounding.Ceil);
+        (uint256 nav, uint256 entryNav, uint256 idle) = _checkDepositPath(receiver, 0, true);
+        assets = _toAssets(shares, entryNav, Math.Rounding.Ceil);
         _checkCap(receiver, nav, assets);
         _depositChecked(receiver, assets, shares, idle);
     }
@@ -466,16 +522,16 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
     // ================================================================ internals
 
     /// @dev Pause, allowlist and freeze of the caller and receiver; the cap for a
-    /// deposit of `assets` (mint checks it after pricing). Returns the NAV.
+    /// deposit of `assets` (mint checks it after pricing). Returns both NAVs and idle cash.
     function _checkDepositPath(address receiver, uint256 assets, bool isMint)
         private
         view
-        returns (uint256 nav, uint256 idle)
+        returns (uint256 nav, uint256 entryNav, uint256 idle)
     {
         if (pausedFlags & PAUSE_DEPOSIT != 0) revert VaultPaused(PAUSE_DEPOSIT);
         _requireCanHold(receiver);
         if (msg.sender != receiver) _requireCanHold(msg.sender);
-        (nav, idle) = _nav();
+        (nav, entryNav, idle) = _nav();
         if (!isMint) _checkCap(receiver, nav, assets);
     }
 
@@ -523,31 +579,29 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         return (Math.mulDiv(lot.cost, keep, BPS), Math.mulDiv(lot.rate, keep, BPS));
     }
 
-    function _accruedValue(int256 base, uint256 rate) private view returns (uint256) {
-        // base + rate·now is the sum of non-negative lot contributions, so it is >= 0.
-        return uint256(base + int256(rate * block.timestamp)) / scale;
+    /// @dev A matured lot's exit value (what its series pays every holder now: face
+    /// from a full pool, else the pro-rata share) and entry value (face until the
+    /// series is in default).
+    function _maturedValues(Lot memory lot) private view returns (uint256 exitValue, uint256 entryValue) {
+        exitValue = lot.series.redemptionValue(lot.amount);
+        entryValue = lot.series.defaulted() ? exitValue : lot.face;
     }
 
-    /// @dev A matured lot's value: face when its series repays every token and is not
-    /// in default; otherwise its pro-rata share of the series' pool (rounded down).
-    function _maturedValue(Lot memory lot) private view returns (uint256) {
-        TBillSeries series = lot.series;
-        if (!series.defaulted() && series.fullyFunded()) return lot.face;
-        uint256 supply = series.totalSupply();
-        return supply == 0 ? 0 : Math.mulDiv(lot.amount, series.pool(), supply);
-    }
-
-    /// @dev What {_sync} would do, without writing: aggregates without the newly
-    /// matured lots, and those lots' matured value.
-    function _pendingMaturities() private view returns (int256 base, uint256 rate, uint256 maturedValue) {
-        base = _accrualBase;
-        rate = _accrualRate;
+    /// @dev What {_sync} would do, without writing: takes the newly matured lots out
+    /// of the aggregates `a` and returns their matured values.
+    function _pendingMaturities(Accrual memory a) private view returns (uint256 exitValue, uint256 entryValue) {
         for (uint256 j = _head; j < _accruing.length && _accruing[j].maturity <= block.timestamp; ++j) {
             Lot memory lot = _accruing[j];
-            (uint256 c, uint256 r) = _marked(lot);
-            base -= int256(c * scale) - int256(r * lot.purchasedAt);
-            rate -= r;
-            maturedValue += _maturedValue(lot);
+            a.base -= int256(lot.cost * scale) - int256(lot.rate * lot.purchasedAt);
+            a.rate -= lot.rate;
+            if (lot.markdownBps != 0) {
+                (uint256 dc, uint256 dr) = _deduction(lot);
+                a.markdownBase -= int256(dc * scale) - int256(dr * lot.purchasedAt);
+                a.markdownRate -= dr;
+            }
+            (uint256 e, uint256 n) = _maturedValues(lot);
+            exitValue += e;
+            entryValue += n;
         }
     }
 
@@ -582,16 +636,39 @@ contract TBillVault is ERC4626, AccessManaged, ReentrancyGuardTransient {
         _nextMaturity = _accruing[_head].maturity;
     }
 
-    function _addAccrual(Lot memory lot) private {
+    /// @dev The part of the lot's cost and rate its markdown takes away.
+    function _deduction(Lot memory lot) private pure returns (uint256 cost, uint256 rate) {
         (uint256 c, uint256 r) = _marked(lot);
-        _accrualBase += int256(c * scale) - int256(r * lot.purchasedAt);
-        _accrualRate += r.toUint128();
+        return (lot.cost - c, lot.rate - r);
     }
 
+    /// @dev A new lot joins the aggregates before markdowns (bought unmarked).
+    function _addAccrual(Lot memory lot) private {
+        _accrualBase += int256(uint256(lot.cost) * scale) - int256(lot.rate * lot.purchasedAt);
+        _accrualRate += lot.rate.toUint128();
+    }
+
+    /// @dev A lot leaves every aggregate (it matured).
     function _removeAccrual(Lot memory lot) private {
-        (uint256 c, uint256 r) = _marked(lot);
-        _accrualBase -= int256(c * scale) - int256(r * lot.purchasedAt);
-        _accrualRate -= uint128(r); // added with the same value before
+        _accrualBase -= int256(uint256(lot.cost) * scale) - int256(lot.rate * lot.purchasedAt);
+        _accrualRate -= uint128(lot.rate); // added with the same value before
+        _removeMarkdown(lot);
+    }
+
+    function _addMarkdown(Lot memory lot) private {
+        if (lot.markdownBps == 0) return;
+        (uint256 dc, uint256 dr) = _deduction(lot);
+        _markdownBase += int256(dc * scale) - int256(dr * lot.purchasedAt);
+        _markdownRate += dr;
+        ++_markedLots; // at most MAX_LOTS
+    }
+
+    function _removeMarkdown(Lot memory lot) private {
+        if (lot.markdownBps == 0) return;
+        (uint256 dc, uint256 dr) = _deduction(lot);
+        _markdownBase -= int256(dc * scale) - int256(dr * lot.purchasedAt);
+        _markdownRate -= dr; // added with the same value before
+        --_markedLots;
     }
 
     function _checkFlags(uint8 flags) private pure {

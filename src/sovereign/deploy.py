@@ -3,15 +3,18 @@
 Order of events (every step is a transaction the manifest can record):
   1. the AccessManager, with the deployer as its temporary admin;
   2. settlement cash (unless an existing token is given), stablecoin, reserve,
-     T-bill registry, T-bill vault and the feed that prices vault shares;
+     T-bill registry, T-bill vault, the feed that prices vault shares and an
+     oracle stub per collateral asset without a feed of its own;
   3. the stablecoin's one-time wiring to the reserve;
-  4. every function's role (``roles.FUNCTION_ROLES``), role labels, the guardian
-     as canceller of scheduled governor operations;
-  5. initial parameters (collateral list, minter allowances, fee) while the
-     deployer briefly holds the governor role without delay;
+  4. initial parameters (the reserve on the vault's allowlist, the collateral
+     list, fee, minter allowance), called by the deployer as admin while no
+     function is mapped to a role yet (an unmapped function is the admin's): the
+     deployer never holds an operating role, which the AccessManager would refuse
+     to the admin anyway (separation of duties);
+  5. every function's role (``roles.FUNCTION_ROLES``) and the role labels;
   6. the role holders' grants (the governor's with its execution delay);
-  7. the deployer drops its temporary governor role and proposes the governor as
-     admin; the governor accepts when its key is at hand (always on local chains).
+  7. the deployer proposes the governor as admin, with the admin delay; the
+     governor accepts when its key is at hand (always on local chains).
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ class SystemConfig:
     governor_delay: int = 86_400
     admin_delay: int = 86_400
     feed_max_deviation_bps: int = 1_000
+    # The oracle stubs' deviation bound holds over this sliding window [seconds].
+    feed_deviation_window: int = 86_400
     minter_allowance: Decimal = Decimal("1000000000")
     # T-bill vault: its shares count as reserve collateral with this haircut.
     vault_name: str = "Sovereign T-Bill Fund"
@@ -216,22 +221,6 @@ def deploy_system(
     )
     send("setReserve", lambda: stablecoin.setReserve(reserve.address, sender=deployer))
 
-    if cash_address is None:
-        wire_functions(manager, cash, "SettlementCash", deployer, steps)
-    wire_functions(manager, stablecoin, "SovereignStablecoin", deployer, steps)
-    wire_functions(manager, reserve, "Reserve", deployer, steps)
-    for role in Role:
-        if role not in (Role.ADMIN, Role.PUBLIC):
-            send(
-                f"labelRole {role.label}",
-                lambda r=role: manager.labelRole(int(r), r.label, sender=deployer),
-            )
-    # The guardian may cancel any scheduled governor operation before it runs.
-    send(
-        "setRoleGuardian governor guardian",
-        lambda: manager.setRoleGuardian(int(Role.GOVERNOR), int(Role.GUARDIAN), sender=deployer),
-    )
-
     registry = deploy(
         "TBillRegistry", manager.address, cash.address, config.treasury or deployer.address
     )
@@ -245,9 +234,6 @@ def deploy_system(
         config.vault_symbol,
     )
     vault_feed = deploy("VaultNavFeed", vault.address)
-    wire_functions(manager, registry, "TBillRegistry", deployer, steps)
-    wire_functions(manager, vault, "TBillVault", deployer, steps)
-
     system = System(
         manager,
         cash,
@@ -259,75 +245,24 @@ def deploy_system(
         vault=vault,
         vault_feed=vault_feed,
     )
+    feeds = [_collateral_feed(spec, manager, config, deploy, system) for spec in collateral]
 
-    # Initial parameters, set by the deployer holding the governor and compliance
-    # roles briefly and without delay; it renounces both before handing over.
-    setup_roles = (Role.GOVERNOR, Role.COMPLIANCE)
-    for role in setup_roles:
-        send(
-            f"grantRole {role.label} deployer",
-            lambda r=role: manager.grantRole(int(r), deployer.address, 0, sender=deployer),
-        )
-    # The reserve holds vault shares as collateral, so it must pass the vault's KYC.
-    send(
-        "setAllowlisted reserve",
-        lambda: vault.setAllowlisted(
-            reserve.address, True, b"RESERVE".ljust(32, b"\0"), sender=deployer
-        ),
-    )
-    send(
-        "setCollateral vault shares",
-        lambda: reserve.setCollateral(
-            vault.address,
-            vault_feed.address,
-            3_600,
-            config.vault_share_haircut_bps,
-            config.vault_share_cap_bps,
-            sender=deployer,
-        ),
-    )
-    for spec in collateral:
-        feed = spec.feed
-        if feed is None:
-            description = f"{spec.symbol} / {config.stablecoin_symbol}"
-            feed = deploy(
-                "ReportedPriceFeed",
-                manager.address,
-                spec.feed_decimals,
-                description,
-                config.feed_max_deviation_bps,
-                label=f"deploy ReportedPriceFeed {description}",
+    _initial_parameters(system, collateral, feeds, send, deployer)
+
+    if cash_address is None:
+        wire_functions(manager, cash, "SettlementCash", deployer, steps)
+    wire_functions(manager, stablecoin, "SovereignStablecoin", deployer, steps)
+    wire_functions(manager, reserve, "Reserve", deployer, steps)
+    wire_functions(manager, registry, "TBillRegistry", deployer, steps)
+    wire_functions(manager, vault, "TBillVault", deployer, steps)
+    for feed in system.feeds.values():
+        wire_functions(manager, feed, "ReportedPriceFeed", deployer, steps)
+    for role in Role:
+        if role not in (Role.ADMIN, Role.PUBLIC):
+            send(
+                f"labelRole {role.label}",
+                lambda r=role: manager.labelRole(int(r), r.label, sender=deployer),
             )
-            wire_functions(manager, feed, "ReportedPriceFeed", deployer, steps)
-            system.feeds[spec.symbol] = feed  # a stub the oracle reporter reports to
-        asset = cash if spec.asset == CASH else spec.asset
-        send(
-            f"setCollateral {spec.symbol}",
-            lambda a=asset, f=feed, c=spec: reserve.setCollateral(
-                _address(a),
-                _address(f),
-                c.heartbeat,
-                c.haircut_bps,
-                c.concentration_cap_bps,
-                sender=deployer,
-            ),
-        )
-    if config.redemption_fee_bps:
-        send(
-            "setRedemptionFee",
-            lambda: reserve.setRedemptionFee(config.redemption_fee_bps, sender=deployer),
-        )
-    send(
-        "setMinterAllowance",
-        lambda: reserve.setMinterAllowance(
-            _address(holders.minter), wad(config.minter_allowance), sender=deployer
-        ),
-    )
-    for role in setup_roles:
-        send(
-            f"renounceRole {role.label} deployer",
-            lambda r=role: manager.renounceRole(int(r), deployer.address, sender=deployer),
-        )
 
     for role, holder in holders.by_role().items():
         if role is Role.CENTRAL_BANK and cash_address is not None:
@@ -352,3 +287,68 @@ def deploy_system(
             sender=holders.governor,
         )
     return system
+
+
+def _collateral_feed(spec: CollateralSpec, manager, config: SystemConfig, deploy, system):
+    """The spec's own feed, or a new oracle stub (kept in ``system.feeds``) for it."""
+    if spec.feed is not None:
+        return spec.feed
+    description = f"{spec.symbol} / {config.stablecoin_symbol}"
+    feed = deploy(
+        "ReportedPriceFeed",
+        manager.address,
+        spec.feed_decimals,
+        description,
+        config.feed_max_deviation_bps,
+        config.feed_deviation_window,
+        label=f"deploy ReportedPriceFeed {description}",
+    )
+    system.feeds[spec.symbol] = feed  # a stub the oracle reporter reports to
+    return feed
+
+
+def _initial_parameters(system: System, collateral, feeds, send, deployer) -> None:
+    """Step 4: the parameters the deployer sets as admin before any function is mapped."""
+    config, reserve, vault = system.config, system.reserve, system.vault
+    # The reserve holds vault shares as collateral, so it must pass the vault's KYC.
+    send(
+        "setAllowlisted reserve",
+        lambda: vault.setAllowlisted(
+            reserve.address, True, b"RESERVE".ljust(32, b"\0"), sender=deployer
+        ),
+    )
+    send(
+        "setCollateral vault shares",
+        lambda: reserve.setCollateral(
+            vault.address,
+            system.vault_feed.address,
+            3_600,
+            config.vault_share_haircut_bps,
+            config.vault_share_cap_bps,
+            sender=deployer,
+        ),
+    )
+    for spec, feed in zip(collateral, feeds, strict=True):
+        asset = system.cash if spec.asset == CASH else spec.asset
+        send(
+            f"setCollateral {spec.symbol}",
+            lambda a=asset, f=feed, c=spec: reserve.setCollateral(
+                _address(a),
+                _address(f),
+                c.heartbeat,
+                c.haircut_bps,
+                c.concentration_cap_bps,
+                sender=deployer,
+            ),
+        )
+    if config.redemption_fee_bps:
+        send(
+            "setRedemptionFee",
+            lambda: reserve.setRedemptionFee(config.redemption_fee_bps, sender=deployer),
+        )
+    send(
+        "setMinterAllowance",
+        lambda: reserve.setMinterAllowance(
+            _address(system.holders.minter), wad(config.minter_allowance), sender=deployer
+        ),
+    )

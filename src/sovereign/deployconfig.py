@@ -29,6 +29,7 @@ _FIELDS = {
     ("delays", "governor"): ("governor_delay", int),
     ("delays", "admin"): ("admin_delay", int),
     ("feed_max_deviation_bps",): ("feed_max_deviation_bps", int),
+    ("feed_deviation_window",): ("feed_deviation_window", int),
     ("minter_allowance",): ("minter_allowance", Decimal),
     ("vault", "name"): ("vault_name", str),
     ("vault", "symbol"): ("vault_symbol", str),
@@ -39,9 +40,12 @@ _BOUNDS = {
     "cash_decimals": (0, 18),
     "min_collateral_ratio": (Decimal("1"), Decimal("3")),
     "redemption_fee_bps": (0, 100),
-    "governor_delay": (0, 30 * 86_400),
-    "admin_delay": (0, 30 * 86_400),
+    # At least SovereignAccessManager.MIN_EXECUTION_DELAY (1 hour): the guardian's veto window.
+    "governor_delay": (3_600, 30 * 86_400),
+    "admin_delay": (3_600, 30 * 86_400),
     "feed_max_deviation_bps": (10, 5_000),
+    # ReportedPriceFeed.MIN/MAX_DEVIATION_WINDOW
+    "feed_deviation_window": (3_600, 7 * 86_400),
     "vault_share_haircut_bps": (0, 9_000),
     "vault_share_cap_bps": (100, 10_000),
 }

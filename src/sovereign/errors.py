@@ -26,11 +26,6 @@ _SENTENCES = {
         f"{format_ratio(i['minimumWad'])} minimum (collateral {_amt(i['collateralValueWad'])} "
         f"against a supply of {_amt(i['supplyAfter'])})"
     ),
-    "ReserveStalePrice": lambda i: (
-        f"the price feed of {i['asset']} is stale: last answer at {i['updatedAt']}, "
-        f"heartbeat {i['heartbeat']} s, now {i['nowTs']}"
-    ),
-    "ReserveInvalidPrice": lambda i: f"the price feed of {i['asset']} answered {i['answer']}",
     "ReserveInstructionAlreadyExecuted": lambda i: (
         f"instruction {_hex(i['instructionId'])} was already executed"
     ),
@@ -46,6 +41,10 @@ _SENTENCES = {
     "ReserveAmountBelowCashUnit": lambda i: (
         f"{i['amount']} is below one cash unit ({i['unit']} stablecoin units)"
     ),
+    "ReserveRedemptionPaysNothing": lambda i: (
+        f"redeeming {_amt(i['amount'])} would pay nothing: the fee of {i['fee']} cash units "
+        "takes all of it"
+    ),
     "StablecoinAccountFrozen": lambda i: f"account {i['account']} is frozen",
     "StablecoinPaused": lambda i: {1: "minting", 2: "redemption", 4: "transfers"}.get(
         int(i["flag"]), "this operation"
@@ -59,8 +58,19 @@ _SENTENCES = {
         f"{i['spender']} may spend {i['allowance']} token units, {i['needed']} needed"
     ),
     "TBillRepaymentShort": lambda i: (
-        f"the series' repayment pool holds {i['available']} cash units, {i['required']} "
-        "needed: the treasury funds it first (treasury bills fund CODE)"
+        f"the series' repayment pool holds {i['available']} cash units of the {i['owed']} "
+        f"owed; nobody is paid before the grace period ends at {i['graceEnd']}: the treasury "
+        "funds it first (treasury bills fund CODE)"
+    ),
+    "TBillPoolClosed": lambda i: "the series is in default: its repayment pool takes no more cash",
+    "TBillNothingToPay": lambda i: f"redeeming {i['amount']} token units would pay nothing",
+    "SovereignConflictingRoles": lambda i: (
+        f"{i['account']} holds role {i['heldRole']}, which may not be combined with role "
+        f"{i['requestedRole']}"
+    ),
+    "SovereignDelayTooShort": lambda i: (
+        f"role {i['roleId']} must be held with an execution delay of at least "
+        f"{i['minimum']} s, {i['executionDelay']} s asked"
     ),
 }
 

@@ -92,24 +92,38 @@ class LadderModel:
     # ---------------------------------------------------------------- valuation
 
     def lot_value(self, lot: LotModel, state: SeriesState, now: int) -> int:
+        """The lot's value in the (exit) NAV: what its series pays every holder now."""
         if now >= lot.maturity:
             if not state.defaulted and state.fully_funded:
                 return lot.face
-            return lot.amount * state.pool // state.supply if state.supply else 0
+            pro_rata = lot.amount * state.pool // state.supply if state.supply else 0
+            return min(lot.face, pro_rata)
         return self._contribution(lot, now) // self.scale
 
     def nav(self, states: dict[str, SeriesState], now: int) -> int:
+        """The exit NAV (``totalAssets()``): markdowns applied, matured lots as paid."""
+        return self._nav(states, now, entry=False)
+
+    def entry_nav(self, states: dict[str, SeriesState], now: int) -> int:
+        """The entry NAV (``entryAssets()``) deposits pay: no markdowns, and matured
+        lots at face until their series is in default."""
+        return self._nav(states, now, entry=True)
+
+    def _nav(self, states: dict[str, SeriesState], now: int, entry: bool) -> int:
         accruing = 0
         matured = 0
         for lot in self.lots:
-            if now >= lot.maturity:
-                matured += self.lot_value(lot, states[lot.series], now)
+            state = states[lot.series]
+            if now < lot.maturity:
+                accruing += self._contribution(lot, now, marked=not entry)
+            elif entry and not state.defaulted:
+                matured += lot.face
             else:
-                accruing += self._contribution(lot, now)
+                matured += self.lot_value(lot, state, now)
         return self.idle + accruing // self.scale + matured
 
-    def _contribution(self, lot: LotModel, now: int) -> int:
-        keep = BPS - self.markdown_bps.get(lot.series, 0)
+    def _contribution(self, lot: LotModel, now: int, marked: bool = True) -> int:
+        keep = BPS - (self.markdown_bps.get(lot.series, 0) if marked else 0)
         cost = lot.cost * keep // BPS
         rate = lot.rate(self.scale) * keep // BPS
         return cost * self.scale + rate * (now - lot.purchased_at)

@@ -56,6 +56,7 @@ FUNCTION_ROLES: dict[str, dict[str, Role]] = {
         "report": Role.ORACLE_REPORTER,
         "forceReport": Role.GOVERNOR,
         "setMaxDeviation": Role.GOVERNOR,
+        "setDeviationWindow": Role.GOVERNOR,
     },
     "Reserve": {
         "mint": Role.MINTER,
@@ -92,6 +93,10 @@ ADMIN_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "SovereignAccessManager": (
         "grantRole",
         "revokeRole",
+        "setRoleAdmin",
+        "setRoleGuardian",
+        "setGrantDelay",
+        "setTargetAdminDelay",
         "setTargetFunctionRole",
         "setTargetClosed",
         "updateAuthority",

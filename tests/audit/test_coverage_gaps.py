@@ -181,7 +181,7 @@ def test_asset_status__unlisted_asset__reverts(system):
     assert_reverts(reserve.ReserveUnknownCollateral, reserve.assetStatus, OTHER, asset=OTHER)
 
 
-def test_mint__feed_never_updated__reverts_stale(
+def test_mint__feed_never_updated__counts_zero(
     project, system, governor, minter, exchange, reporter
 ):
     reserve = system.reserve
@@ -191,17 +191,10 @@ def test_mint__feed_never_updated__reverts_stale(
     send(token.mint, reserve, WAD, sender=governor)
     delayed(system.manager, reserve, "setCollateral", token, feed, DAY, 0, 10_000, sender=governor)
     send(system.feeds["SB30"].report, 10**8, sender=reporter)  # the bond fresh again
-    assert_reverts(
-        reserve.ReserveStalePrice,
-        reserve.mint,
-        exchange,
-        WAD,
-        ref("M-STALE"),
-        by=minter,
-        asset=token.address,
-        updatedAt=0,
-        heartbeat=DAY,
-    )
+    assets, values, counted, total = read(reserve.collateralBreakdown)
+    assert dict(zip(map(str.lower, assets), values, strict=True))[token.address.lower()] == 0
+    assert total == read(reserve.collateralValue) > 0  # the bond alone
+    send(reserve.mint, exchange, WAD, ref("M-STALE"), sender=minter)
 
 
 # ====================================================================== feeds
@@ -268,8 +261,9 @@ def test_series__zero_amounts_and_calls_after_maturity__revert(
         maturity=maturity,
     )
     assert_reverts(series.TBillZeroAmount, series.redeem, 0, by=alice)
+    mine_at(maturity + 3 * DAY)
     send(series.markDefault, sender=bob)  # nothing in the pool
-    assert_reverts(series.TBillCannotDefault, series.markDefault, by=bob, reason=2)
+    assert_reverts(series.TBillAlreadyDefaulted, series.markDefault, by=bob)
 
 
 # ====================================================================== vault
@@ -304,11 +298,13 @@ def test_vault_lot_value__series_defaulted_and_fully_redeemed__zero(
     send(cash.mint, alice, 10 * CASH, sender=central_bank)
     send(cash.approve, series, MAX, sender=alice)
     send(series.buy, 2 * CASH, CASH, sender=alice)
+    send(cash.transfer, series, CASH, sender=alice)  # half the face in the pool
     maturity = read(series.maturity)
-    mine_at(maturity)
+    mine_at(maturity + 3 * DAY)
     send(series.markDefault, sender=bob)
-    send(series.redeem, 2 * CASH, sender=alice)  # pro rata of an empty pool: 0
-    assert read(series.totalSupply) == 0 and read(series.defaulted)
+    send(series.redeem, 2 * CASH, sender=alice)  # pro rata: the whole pool
+    assert read(series.totalSupply) == 0 and read(series.defaulted) and read(series.pool) == 0
+    assert read(series.redemptionValue, CASH) == 0
     lot = (series.address, maturity, maturity - 30 * DAY, 0, 2 * CASH, 2 * CASH, CASH, 0)
     assert read(vault.lotValue, lot) == 0
 

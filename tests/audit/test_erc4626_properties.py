@@ -131,18 +131,24 @@ def test_conversions_and_previews_round_against_the_caller_whoever_asks(
     """crytic RoundingProps and SenderIndependentProps, a16z prop_convertTo*: convertTo* and
     previewDeposit/Redeem round down, previewMint/Withdraw round up (exactly OpenZeppelin's
     formula with virtual shares), the same for an allowlisted, a stranger and a frozen
-    caller; a convert round trip never gains; nothing is minted or paid for free."""
+    caller; a convert round trip never gains; nothing is minted or paid for free. Deposits
+    and mints are previewed at the entry NAV (no markdowns), never below the exit NAV, so a
+    preview of a deposit never gives more shares than the conversion (ERC-4626 allows
+    previews worse than conversions)."""
     with isolated():
         _go(book, moment)
         nav, supply = read(vault.totalAssets), read(vault.totalSupply)
+        entry = read(vault.entryAssets)
+        assert entry >= nav
         expected = {
             "convertToShares": (assets, model_shares(assets, nav, supply)),
-            "previewDeposit": (assets, model_shares(assets, nav, supply)),
+            "previewDeposit": (assets, model_shares(assets, entry, supply)),
             "previewWithdraw": (assets, model_shares(assets, nav, supply, ceil=True)),
             "convertToAssets": (shares, model_assets(shares, nav, supply)),
             "previewRedeem": (shares, model_assets(shares, nav, supply)),
-            "previewMint": (shares, model_assets(shares, nav, supply, ceil=True)),
+            "previewMint": (shares, model_assets(shares, entry, supply, ceil=True)),
         }
+        assert expected["previewDeposit"][1] <= expected["convertToShares"][1]
         for view, (arg, want) in expected.items():
             for caller in (alice, mallory, carol):
                 assert read(getattr(vault, view), arg, by=caller) == want, (view, caller)

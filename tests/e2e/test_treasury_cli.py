@@ -480,7 +480,10 @@ def test_bills_issue_buy_and_redeem_at_maturity(node, deployed, accounts):
     short = treasury(
         "treasury", "bills", "redeem", "SLTB-CLI", "--yes", node=node, deployments=deployments
     )  # the debt office has not funded the repayment yet
-    assert short.returncode != 0 and "repayment pool holds 0 cash units" in short.stderr
+    assert (
+        short.returncode != 0
+        and "repayment pool holds 0 cash units of the 100000000000 owed" in short.stderr
+    )
     with on_node(node, deployments) as system:  # the auction paid 98,750; the treasury tops up
         bank = next(a for a in accounts if a.address == system.holders.central_bank)
         system.cash.mint(system.registry.treasury(), 1_250 * 10**6, sender=bank)

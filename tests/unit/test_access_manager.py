@@ -136,13 +136,36 @@ def test_admin_transfer__to_self_or_zero__reverts(system, manager, governor):
 
 
 def test_admin_transfer__cancel(system, manager, governor, alice):
-    governance.manager_call(manager, "beginAdminTransfer", alice, 0, sender=governor, travel=True)
+    governance.manager_call(
+        manager, "beginAdminTransfer", alice, 3_600, sender=governor, travel=True
+    )
     governance.manager_call(manager, "cancelAdminTransfer", sender=governor, travel=True)
     with ape.reverts(manager.SovereignNotPendingAdmin):
         manager.acceptAdminTransfer(sender=alice)
 
 
 # ------------------------------------------------------------------ delays
+
+
+def test_admin_transfer__delay_below_the_minimum__refused_when_scheduled(
+    system, manager, governor, alice
+):
+    data = manager.beginAdminTransfer.encode_input(alice, 3_599)
+    with ape.reverts(manager.SovereignDelayTooShort, roleId=0, executionDelay=3_599, minimum=3_600):
+        manager.schedule(manager, data, 0, sender=governor)
+
+
+def test_governor_grant__delay_below_the_minimum__refused_when_scheduled(
+    system, manager, governor, alice
+):
+    data = manager.grantRole.encode_input(int(Role.GOVERNOR), alice, 0)
+    with ape.reverts(
+        manager.SovereignDelayTooShort,
+        roleId=int(Role.GOVERNOR),
+        executionDelay=0,
+        minimum=manager.MIN_EXECUTION_DELAY(),
+    ):
+        manager.schedule(manager, data, 0, sender=governor)
 
 
 def test_role_grant__needs_the_admin_delay(system, manager, governor, alice):

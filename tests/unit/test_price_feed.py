@@ -43,15 +43,84 @@ def test_report__deviation_bound_is_exact(system, feed, reporter):
     """Max deviation 10%: 1.10 passes, 1.1000001 reverts (deviation rounds up)."""
     with ape.reverts(
         feed.FeedDeviationTooLarge,
-        previous=10**8,
+        anchor=10**8,
         answer=110_000_001,
         deviationBps=1_001,
         maxDeviationBps=1_000,
     ):
         feed.report(110_000_001, sender=reporter)
+    travel(86_400)  # a new window: 1.10 is the only answer in it
     feed.report(110_000_000, sender=reporter)
+    travel(86_400)
     with ape.reverts(feed.FeedDeviationTooLarge):
         feed.report(98_999_999, sender=reporter)  # -10.0000009%
+
+
+def test_report__five_reports_in_a_row__move_at_most_the_bound_per_window(system, feed, reporter):
+    """The review's case: five +10% reports within seconds took the price +61% under a
+    10% bound. Every answer in effect during the window now binds: the second +10% step
+    is refused against the window's low, and the price ends where one step took it."""
+    feed.report(110_000_000, sender=reporter)
+    with ape.reverts(
+        feed.FeedDeviationTooLarge,
+        anchor=10**8,
+        answer=121_000_000,
+        deviationBps=2_100,
+        maxDeviationBps=1_000,
+    ):
+        feed.report(121_000_000, sender=reporter)
+    for _ in range(4):  # smaller steps within the band pass, but never leave it
+        feed.report(105_000_000, sender=reporter)
+    assert feed.latestRoundData()[1] == 105_000_000
+
+
+def test_report__a_fall_is_measured_from_the_windows_high(system, feed, reporter):
+    feed.report(110_000_000, sender=reporter)
+    # 0.99 is 1% below 1.00 but 10% below 1.10, both in the window: the high binds.
+    with ape.reverts(feed.FeedDeviationTooLarge, anchor=110_000_000, deviationBps=1_000 + 1):
+        feed.report(98_999_999, sender=reporter)
+
+
+def test_report__the_window_slides(system, feed, reporter, gov):
+    """The answer in effect when the window began still binds; one full window after the
+    last report, only that report does."""
+    window = feed.deviationWindow()
+    assert window == 86_400
+    feed.report(110_000_000, sender=reporter)  # t0
+    travel(window - 10)
+    with ape.reverts(feed.FeedDeviationTooLarge, anchor=10**8):
+        feed.report(111_000_000, sender=reporter)  # 1.00 (in effect until t0) still binds
+    travel(20)
+    feed.report(121_000_000, sender=reporter)  # only 1.10 was in effect within the window
+
+
+def test_report__more_than_32_reports_in_a_window__refused(system, feed, reporter):
+    for _ in range(32):  # rounds 2..33 (round 1 is the set-up's, before the window)
+        feed.report(10**8, sender=reporter)
+    with ape.reverts(feed.FeedTooManyReports, reports=32, window=86_400):
+        feed.report(10**8, sender=reporter)
+
+
+def test_force_report__is_the_new_reference(system, gov, feed, reporter):
+    gov(feed, "forceReport", 50_000_000)
+    feed.report(55_000_000, sender=reporter)  # 10% above the forced answer
+    with ape.reverts(feed.FeedDeviationTooLarge, anchor=50_000_000):
+        feed.report(55_000_001, sender=reporter)
+
+
+def test_set_deviation_window__bounded(system, gov, feed):
+    for bad in (3_599, 7 * 86_400 + 1):
+        with ape.reverts(feed.FeedInvalidDeviationWindow, window=bad):
+            gov(feed, "setDeviationWindow", bad)
+    receipt = gov(feed, "setDeviationWindow", 3_600)
+    assert receipt.events.filter(feed.DeviationWindowSet) == [
+        feed.DeviationWindowSet(86_400, 3_600)
+    ]
+
+
+def test_report__above_int192__refused(system, gov, feed):
+    with ape.reverts(feed.FeedInvalidAnswer, answer=2**191):
+        gov(feed, "forceReport", 2**191)
 
 
 def test_force_report__governor_overrides_deviation(system, gov, feed):
@@ -71,4 +140,4 @@ def test_set_max_deviation__bounded(system, gov, feed):
 def test_decimals_above_18__refused(project, accounts, system):
     deployer = accounts[19]  # see test_settlement_cash: a deployer used nowhere else
     with ape.reverts(project.ReportedPriceFeed.FeedInvalidDecimals, decimals=19):
-        project.ReportedPriceFeed.deploy(system.manager, 19, "x", 1_000, sender=deployer)
+        project.ReportedPriceFeed.deploy(system.manager, 19, "x", 1_000, 86_400, sender=deployer)

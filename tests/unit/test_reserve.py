@@ -62,17 +62,20 @@ def test_collateral_ratio__no_supply__is_max(system, reserve):
 # ------------------------------------------------------------------ feeds
 
 
-def test_mint__stale_feed__reverts_while_redeem_and_burn_go_on(
-    minted, reserve, coin, cash, bond, bond_feed, minter, burner, exchange
+def test_mint__stale_feed__counts_zero_while_redeem_and_burn_go_on(
+    minted, reserve, coin, cash, bond, minter, burner, exchange
 ):
     travel(ONE_DAY + 1)
-    now = ape.chain.pending_timestamp
-    updated = bond_feed.latestRoundData()[3]
+    assert reserve.collateralValue() == 0  # the bond's price is stale: it counts nothing
+    supply = coin.totalSupply()
     with ape.reverts(
-        reserve.ReserveStalePrice, asset=bond.address, updatedAt=updated, heartbeat=ONE_DAY
+        reserve.ReserveCollateralRatioTooLow,
+        ratioWad=0,
+        minimumWad=MIN_RATIO,
+        collateralValueWad=0,
+        supplyAfter=supply + WAD,
     ):
         reserve.mint(exchange, WAD, ref("M-STALE"), sender=minter)
-    assert now  # the revert above carried the block time
     reserve.redeem(1_000 * WAD, ref("R-STALE"), sender=exchange)
     assert cash.balanceOf(exchange) == 1_000 * 10**6
     coin.transfer(burner, 10 * WAD, sender=exchange)
@@ -80,10 +83,20 @@ def test_mint__stale_feed__reverts_while_redeem_and_burn_go_on(
     assert coin.balanceOf(burner) == 0
 
 
-def test_mint__feed_never_reported__reverts(system, reserve, minter, exchange, new_asset):
-    token, _ = new_asset("OIL", WAD)
-    with ape.reverts(reserve.ReserveInvalidPrice, asset=token.address, answer=0):
-        reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
+def test_dust_of_an_unpriced_asset__never_halts_issuance(
+    system, reserve, bond, minter, exchange, mallory, new_asset
+):
+    """The review's case: 1 wei of a listed asset whose feed never reported stopped every
+    mint. Now such an asset counts zero and the valuation never reverts: an outsider's dust
+    changes nothing, and a stale or invalid price still never counts as value."""
+    token, _ = new_asset("OIL")
+    before = (reserve.collateralValue(), reserve.maxMintable())
+    token.mint(mallory, 1, sender=mallory)  # MockERC20: anyone mints
+    token.transfer(reserve, 1, sender=mallory)
+    assert (reserve.collateralValue(), reserve.maxMintable()) == before
+    balance, answer, updated, usable, counted = reserve.assetStatus(token)
+    assert (balance, answer, updated, usable, counted) == (1, 0, 0, False, 0)
+    reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
 
 
 @pytest.fixture
@@ -104,22 +117,24 @@ def new_asset(project, deployer, gov, reserve, refresh):
 
 
 @pytest.mark.parametrize("answer", [0, -1, -(10**8), 2**128])
-def test_mint__zero_negative_or_absurd_price__reverts(
+def test_zero_negative_or_absurd_price__counts_zero(
     system, deployer, reserve, minter, exchange, answer, new_asset
 ):
-    token, feed = new_asset("GLD", WAD)
+    before = reserve.collateralValue()
+    token, feed = new_asset("GLD", 1_000 * WAD)
     feed.set(answer, ape.chain.pending_timestamp - 1, sender=deployer)
-    with ape.reverts(reserve.ReserveInvalidPrice, asset=token.address, answer=answer):
-        reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
+    assert reserve.collateralValue() == before
+    assert reserve.assetStatus(token).usable is False
+    assert reserve.assetStatus(token).haircutValueWad == 0
+    reserve.mint(exchange, WAD, ref("M-1"), sender=minter)  # the bond still backs it
 
 
-def test_mint__feed_timestamp_in_future__reverts(
-    system, deployer, reserve, minter, exchange, new_asset
-):
-    _, feed = new_asset("GAS", WAD)
+def test_feed_timestamp_in_future__counts_zero(system, deployer, reserve, new_asset):
+    before = reserve.collateralValue()
+    token, feed = new_asset("GAS", 1_000 * WAD)
     feed.set(10**8, ape.chain.pending_timestamp + 3_600, sender=deployer)
-    with ape.reverts(reserve.ReserveStalePrice):
-        reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
+    assert reserve.collateralValue() == before
+    assert reserve.assetStatus(token).usable is False
 
 
 def test_empty_asset__stale_feed__does_not_block(system, reserve, minter, exchange, new_asset):
@@ -162,20 +177,37 @@ def test_valuation__feed_decimals_read_at_every_valuation(project, deployer, gov
     assert reserve.assetStatus(token).haircutValueWad == 2 * WAD
 
 
-def test_concentration_cap__limits_one_assets_share(
-    project, deployer, gov, system, reserve, bond, bond_feed
+def test_concentration_cap__bounds_an_assets_share_of_what_is_counted(
+    project, deployer, gov, system, reserve, bond, bond_feed, reserve_manager
 ):
-    """SB30 capped at 50% of the total counted value."""
-    gold = project.MockERC20.deploy("Gold", "GLD", 18, sender=deployer)
+    """The review's case: 900 of a bond capped at 50% beside 100 of cash counted 600, of
+    which the bond was 500 (83%), because the cap was applied to the total before capping.
+    Now the bond counts at most half of the counted total: 100 + 100 = 200."""
+    gold = project.MockERC20.deploy("Gold", "GLD", 18, sender=deployer)  # the '100 of cash'
     feed = project.MockAggregator.deploy(8, sender=deployer)
     gov(reserve, "setCollateral", gold, feed, ONE_DAY, 0, 10_000)
+    gov(reserve, "setCollateral", bond, bond_feed, ONE_DAY, 0, 5_000)
+    bond_feed.report(10**8, sender=system.holders.oracle_reporter)
+    # No supply yet, so the reserve manager may take the rest out: 900 bonds stay.
+    reserve.withdrawCollateral(
+        bond, deployer, bond.balanceOf(reserve) - 900 * WAD, sender=reserve_manager
+    )
+    gold.mint(reserve, 100 * WAD, sender=deployer)
+    feed.set(10**8, ape.chain.pending_timestamp - 1, sender=deployer)
+    assets, haircut, counted, total = reserve.collateralBreakdown()
+    by_asset = dict(zip(assets, zip(haircut, counted, strict=True), strict=True))
+    assert total == reserve.collateralValue() == 200 * WAD
+    assert by_asset[bond.address] == (900 * WAD, 100 * WAD)
+    assert by_asset[gold.address] == (100 * WAD, 100 * WAD)
+
+
+def test_concentration_cap__a_lone_capped_asset_counts_nothing(
+    gov, system, reserve, bond, bond_feed
+):
+    """A 50% cap cannot be met by an asset alone: C = min(v, C/2) has only C = 0."""
     gov(reserve, "setCollateral", bond, bond_feed, ONE_DAY, 200, 5_000)
     bond_feed.report(10**8, sender=system.holders.oracle_reporter)
-    gold.mint(reserve, 100_000 * WAD, sender=deployer)
-    feed.set(10**8, ape.chain.pending_timestamp - 1, sender=deployer)
-    bond_value = counted_value(reserve, bond)  # 999,600
-    total = bond_value + 100_000 * WAD
-    assert reserve.collateralValue() == total - (bond_value - total * 5_000 // 10_000)
+    assert reserve.collateralValue() == 0
 
 
 # ------------------------------------------------ instructions, allowance, participants
@@ -258,6 +290,21 @@ def test_redeem__fee_rounds_up_for_the_reserve(minted, gov, reserve, cash, excha
     assert cash.balanceOf(exchange) == 1_001 * 10**6 - fee
 
 
+def test_redeem__one_cash_unit_under_a_fee__refused_not_paid_zero(
+    minted, gov, reserve, coin, cash, exchange
+):
+    """The review's case: with a fee, redeeming exactly one cash unit burned the coins and
+    paid 0 (the fee, rounded up, took the unit). Now it is refused; two units pay one."""
+    gov(reserve, "setRedemptionFee", 25)
+    unit = 10**12  # stablecoin units per cash unit (6-decimal cash)
+    before = coin.balanceOf(exchange)
+    with ape.reverts(reserve.ReserveRedemptionPaysNothing, amount=unit, fee=1):
+        reserve.redeem(unit, ref("R-1"), sender=exchange)
+    assert coin.balanceOf(exchange) == before
+    reserve.redeem(2 * unit, ref("R-2"), sender=exchange)
+    assert cash.balanceOf(exchange) == 1
+
+
 def test_redeem__dust_below_cash_unit_stays_with_holder(minted, reserve, coin, exchange):
     before = coin.balanceOf(exchange)
     reserve.redeem(WAD + 123, ref("R-1"), sender=exchange)
@@ -283,6 +330,25 @@ def test_redeem__ids_are_per_participant(minted, reserve, registrar, minter, ali
     reserve.redeem(WAD, ref("R-1"), sender=alice)  # another participant's namespace
 
 
+def test_instruction_namespaces__a_burn_cannot_use_up_a_redemption_id(
+    minted, reserve, coin, burner, exchange
+):
+    """The review's case: redemption keys keccak256(abi.encode(participant, id)) lived in the
+    mapping of raw mint/burn ids, so a burn (or mint) using that hash as its id made the
+    participant's redemption id unusable before the participant ever used it."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    key = keccak(encode(["address", "bytes32"], [exchange.address, ref("R-7")]))
+    coin.transfer(burner, WAD, sender=exchange)
+    reserve.burn(WAD, key, sender=burner)
+    assert reserve.instructionExecuted(key)
+    assert not reserve.redemptionExecuted(exchange, ref("R-7"))
+    reserve.redeem(WAD, ref("R-7"), sender=exchange)
+    assert reserve.redemptionExecuted(exchange, ref("R-7"))
+    assert not reserve.instructionExecuted(ref("R-7"))
+
+
 # ------------------------------------------------------------------ collateral withdrawal
 
 
@@ -299,9 +365,11 @@ def test_withdraw_collateral__within_ratio(minted, reserve, bond, reserve_manage
         reserve.withdrawCollateral(bond, bob, 10**18, sender=reserve_manager)
 
 
-def test_withdraw_collateral__stale_feed__reverts(minted, reserve, bond, reserve_manager, bob):
+def test_withdraw_collateral__stale_feed__counts_zero_so_refused(
+    minted, reserve, bond, reserve_manager, bob
+):
     travel(ONE_DAY + 1)
-    with ape.reverts(reserve.ReserveStalePrice):
+    with ape.reverts(reserve.ReserveCollateralRatioTooLow, collateralValueWad=0):
         reserve.withdrawCollateral(bond, bob, 1, sender=reserve_manager)
 
 

@@ -4,7 +4,6 @@ import ape
 import pytest
 
 from tests.conftest import CASH, DAY
-from tests.utils import travel
 
 
 @pytest.fixture
@@ -63,7 +62,7 @@ def test_auction__limits(make_series, registry, debt_office, cash, buyer):
     with ape.reverts(series.TBillInvalidPrice, price=CASH, faceValue=CASH):
         registry.openAuction(series, CASH, 1, sender=debt_office)  # no discount
     registry.closeAuction(series, sender=debt_office)
-    with ape.reverts(series.TBillAuctionClosed):
+    with ape.reverts(series.TBillAuctionClosed, price=0, issueDate=series.issueDate()):
         series.buy(CASH, 980_000, sender=buyer)
 
 
@@ -104,34 +103,87 @@ def test_redeem__at_maturity__pays_face_once(make_series, cash, buyer, central_b
         series.redeem(CASH, sender=buyer)  # double redemption
 
 
-def test_pool_short__reverts_then_default_pays_pro_rata(
+def test_pool_short__nobody_paid_during_grace_then_default_pays_pro_rata(
     make_series, cash, buyer, bob, central_bank
 ):
     series = _bought(make_series, cash, buyer, "B6", 91)
     series.transfer(bob, 250 * CASH, sender=buyer)
     cash.mint(series, 600 * CASH, sender=central_bank)  # 60% of the 1,000 owed
-    travel(92 * DAY)
-    with ape.reverts(series.TBillRepaymentShort, required=750 * CASH, available=600 * CASH):
-        series.redeem(750 * CASH, sender=buyer)
-    receipt = series.markDefault(sender=bob)
+    grace_end = series.maturity() + series.GRACE_PERIOD()
+    assert series.graceEnd() == grace_end == series.maturity() + 3 * DAY
+    ape.chain.mine(1, timestamp=series.maturity())
+    assert series.redemptionValue(250 * CASH) == 150 * CASH  # what a default would pay
+    for who, amount in ((buyer, 750 * CASH), (bob, 250 * CASH)):
+        with ape.reverts(
+            series.TBillRepaymentShort, owed=1_000 * CASH, available=600 * CASH, graceEnd=grace_end
+        ):
+            series.redeem(amount, sender=who)
+    ape.chain.mine(1, timestamp=grace_end - 2)
+    with ape.reverts(series.TBillInGracePeriod, graceEnd=grace_end):
+        series.markDefault(sender=bob)
+    ape.chain.mine(1, timestamp=grace_end)
+    receipt = series.redeem(250 * CASH, sender=bob)  # the first redemption records the default
     assert series.defaulted()
-    assert receipt.events == [series.SeriesDefaulted(1_000 * CASH, 600 * CASH, bob)]
+    assert receipt.events.filter(series.SeriesDefaulted) == [
+        series.SeriesDefaulted(1_000 * CASH, 600 * CASH, bob)
+    ]
+    assert cash.balanceOf(bob) == 150 * CASH  # 0.60 per bill
+    before = cash.balanceOf(buyer)
     series.redeem(750 * CASH, sender=buyer)
-    series.redeem(250 * CASH, sender=bob)
-    assert cash.balanceOf(bob) == 150 * CASH  # 25% of the pool
+    assert cash.balanceOf(buyer) - before == 450 * CASH  # 0.60 per bill too
     assert series.pool() == 0
 
 
-def test_mark_default__refused_before_maturity_twice_or_when_funded(
-    make_series, cash, buyer, central_bank
-):
+def test_pool_cured_during_grace__pays_face(make_series, cash, buyer, central_bank):
+    series = _bought(make_series, cash, buyer, "B8", 91)
+    cash.mint(series, 600 * CASH, sender=central_bank)
+    ape.chain.mine(1, timestamp=series.maturity() + DAY)
+    cash.mint(series, 400 * CASH, sender=central_bank)  # the treasury cures it in time
+    before = cash.balanceOf(buyer)
+    series.redeem(1_000 * CASH, sender=buyer)
+    assert cash.balanceOf(buyer) - before == 1_000 * CASH
+    assert not series.defaulted()
+
+
+def test_default__closes_the_pool_and_refuses_a_second_mark(make_series, cash, buyer, central_bank):
+    series = _bought(make_series, cash, buyer, "B9", 91)
+    ape.chain.mine(1, timestamp=series.graceEnd())
+    receipt = series.markDefault(sender=buyer)
+    assert receipt.events == [series.SeriesDefaulted(1_000 * CASH, 0, buyer)]
+    with ape.reverts(series.TBillAlreadyDefaulted):
+        series.markDefault(sender=buyer)
+    cash.mint(central_bank, CASH, sender=central_bank)
+    cash.approve(series, CASH, sender=central_bank)
+    with ape.reverts(series.TBillPoolClosed):
+        series.fundRepayment(CASH, sender=central_bank)
+    with ape.reverts(series.TBillNothingToPay, amount=1_000 * CASH):
+        series.redeem(1_000 * CASH, sender=buyer)  # an empty pool: nothing burned for nothing
+    assert series.balanceOf(buyer) == 1_000 * CASH
+
+
+def test_mark_default__refused_in_grace_or_when_funded(make_series, cash, buyer, central_bank):
     series = _bought(make_series, cash, buyer, "B7", 91)
-    with ape.reverts(series.TBillCannotDefault, reason=1):
-        series.markDefault(sender=buyer)
+    with ape.reverts(series.TBillInGracePeriod, graceEnd=series.graceEnd()):
+        series.markDefault(sender=buyer)  # before maturity, a fortiori
     cash.mint(series, 1_000 * CASH, sender=central_bank)
-    travel(92 * DAY)
-    with ape.reverts(series.TBillCannotDefault, reason=3):
+    ape.chain.mine(1, timestamp=series.graceEnd())
+    with ape.reverts(series.TBillFullyFunded, owed=1_000 * CASH, available=1_000 * CASH):
         series.markDefault(sender=buyer)
+
+
+def test_invalid_terms__named_with_their_values(project, accounts, system):
+    deployer = accounts[18]  # deploys nowhere else (see the registry test below)
+    args = ("X", "X", 6, CASH, 100, 100, system.cash.address, deployer.address)
+    with ape.reverts(
+        project.TBillSeries.TBillInvalidTerms,
+        faceValue=CASH,
+        issueDate=100,
+        maturity=100,
+        decimals=6,
+        cash=system.cash.address,
+        proceedsRecipient=deployer.address,
+    ):
+        project.TBillSeries.deploy(*args, sender=deployer)
 
 
 def test_registry__zero_cash_or_treasury__refused_at_deployment(project, accounts, system):

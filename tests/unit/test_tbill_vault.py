@@ -165,6 +165,27 @@ def test_markdown__lowers_nav_within_bounds(with_bill, vault, reporter):
         vault.setMarkdown(with_bill, 5_001, sender=reporter)
 
 
+def test_markdown__moves_the_exit_nav_only__deposits_pay_the_entry_nav(
+    with_bill, vault, reporter, bob
+):
+    """Withdrawals and the share's value use the marked NAV (totalAssets); deposits pay the
+    entry NAV (entryAssets: no markdowns), so buying shares just before a markdown is
+    lifted gains nothing. With no markdown the two are equal."""
+    ape.chain.mine(1, timestamp=ape.chain.pending_timestamp + 30 * DAY)
+    assert vault.entryAssets() == vault.totalAssets()
+    vault.setMarkdown(with_bill, 5_000, sender=reporter)
+    ape.chain.pending_timestamp = ape.chain.pending_timestamp  # pin the next block's time
+    exit_nav = vault.totalAssets(block_id="pending")
+    entry_nav = vault.entryAssets(block_id="pending")
+    lot = vault.lotValue(vault.accruingLots()[0], block_id="pending")
+    assert entry_nav - exit_nav in (lot, lot + 1)  # the markdown halves the lot (± rounding)
+    supply = vault.totalSupply()
+    shares = vault.deposit(700 * CASH, bob, sender=bob).return_value
+    assert shares == 700 * CASH * (supply + 10**6) // (entry_nav + 1)
+    vault.setMarkdown(with_bill, 0, sender=reporter)
+    assert vault.redeem(shares, bob, bob, sender=bob).return_value <= 700 * CASH
+
+
 def test_buy__a_marked_down_series__refused(with_bill, vault, reporter, vault_manager):
     """Paying the auction price for a lot valued at once below it would move holders'
     value to the treasury; the vault buys no more of a marked-down series."""
