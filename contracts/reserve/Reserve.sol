@@ -370,7 +370,8 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     /// every asset uncapped; with U the sum of the uncapped assets' values and K
     /// the sum of the capped assets' caps, the fixed point for that split is
     /// C = U × BPS / (BPS − K); cap every uncapped asset with v_i × (BPS − K) >
-    /// cap_i × U (exactly: v_i > cap_i × C); repeat until none is added. A capped
+    /// cap_i × U (exactly: v_i > cap_i × C), all against the U and K the round
+    /// began with; repeat until none is added. A capped
     /// asset stays capped (C only falls), so at most MAX_ASSETS rounds of at most
     /// MAX_ASSETS comparisons run, with no external call. K stays below BPS: if the
     /// caps just added had reached 100%, the previous C would already have been a
@@ -487,10 +488,13 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
         bool added = true;
         while (added) {
             added = false;
+            // The round compares every asset with the split as it was when the round
+            // began (C = U × BPS / (BPS − K)), so all assets above it are capped together.
             uint256 room = BPS - cappedBps; // BPS − K
+            uint256 u = uncappedSum; // U
             for (uint256 i; i < n; ++i) {
                 // v_i > cap_i × U / (BPS − K), without division
-                if (!capped[i] && values[i] * room > caps[i] * uncappedSum) {
+                if (!capped[i] && values[i] * room > caps[i] * u) {
                     capped[i] = true;
                     added = true;
                     uncappedSum -= values[i];

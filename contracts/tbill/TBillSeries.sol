@@ -19,11 +19,14 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///  - while it does not, during the grace period ({GRACE_PERIOD} after maturity)
 ///    nobody is paid ({TBillRepaymentShort}) and the treasury may still cure it;
 ///  - after the grace period, a short pool is a default: the first redemption, or
-///    anyone's {markDefault}, records it, the pool closes to new cash, and every
-///    redemption pays the same pro-rata share of the pool per token (rounded down,
-///    so the share of those who wait never falls).
-/// Why the pool closes at default: cash added later would pay those still holding
-/// more than those already paid; a recovery after default is settled off-chain.
+///    anyone's {markDefault}, records it with the pool and supply of that moment,
+///    and every redemption pays that recovery rate per token, pool/supply at
+///    default (rounded down), whoever redeems first.
+/// Why the rate is fixed at default and the pool closes: cash added later
+/// ({fundRepayment} refuses it; a plain transfer cannot be refused) would pay those
+/// still holding more than those already paid. Cash beyond what the rate owes the
+/// remaining tokens goes back to the treasury ({sweepSurplus}); a recovery after a
+/// default is settled off-chain.
 /// Units: `faceValue` and `auctionPrice` are cash units per whole token
 /// (10**decimals token units); times are unix seconds.
 contract TBillSeries is ERC20, ReentrancyGuardTransient {
@@ -59,6 +62,8 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
     error TBillFullyFunded(uint256 owed, uint256 available);
     /// @dev The series is in default: its pool takes no more cash.
     error TBillPoolClosed();
+    /// @dev The series is not in default.
+    error TBillNotDefaulted();
     /// @dev Redeeming `amount` tokens would pay nothing (an empty pool, or a share below one cash unit).
     error TBillNothingToPay(uint256 amount);
     /// @dev A zero amount.
@@ -78,6 +83,8 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
     event RepaymentFunded(address indexed funder, uint256 amount);
     /// @notice `holder` redeemed `amount` tokens for `payout` cash.
     event Redeemed(address indexed holder, uint256 amount, uint256 payout);
+    /// @notice Cash beyond what the recovery rate owes the remaining tokens went back to the treasury.
+    event SurplusReturned(uint256 amount);
     /// @notice After the grace period the pool could not repay `outstandingFace`; it held `pool`.
     event SeriesDefaulted(uint256 outstandingFace, uint256 pool, address indexed by);
 
@@ -103,6 +110,11 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
     uint256 public auctionRemaining;
     /// @notice Whether the series is in default (recorded after the grace period).
     bool public defaulted;
+    /// @notice The pool when the default was recorded [cash units]: with {defaultSupply},
+    /// the recovery rate every token is paid at.
+    uint256 public defaultPool;
+    /// @notice The outstanding tokens when the default was recorded.
+    uint256 public defaultSupply;
 
     /// @notice Three days after maturity: time for the treasury to cure an
     /// operational shortfall (a late transfer, a weekend) before a short pool
@@ -211,18 +223,18 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
 
     /// @notice What `amount` tokens are worth to a holder now, by the rule of the
     /// contract doc: zero before maturity; face while the pool repays every token and
-    /// the series is not in default; otherwise the pro-rata share of the pool (never
-    /// above face). Both rounded down. During the grace period with a short pool this
-    /// is the share a default would pay, though a redemption then reverts.
+    /// the series is not in default; in default, the recovery rate fixed then; before
+    /// that, with a short pool, the pro-rata share of the pool (what a default now
+    /// would pay, though a redemption during the grace period reverts). Rounded down.
     function redemptionValue(uint256 amount) public view returns (uint256) {
         if (block.timestamp < maturity || amount == 0) return 0;
+        if (defaulted) return Math.mulDiv(amount, defaultPool, defaultSupply);
         uint256 atFace = Math.mulDiv(amount, faceValue, 10 ** _decimals);
         uint256 available = pool();
-        if (!defaulted && available >= outstandingFace()) return atFace;
-        uint256 supply = totalSupply();
-        // No supply left (every token redeemed): a hypothetical amount shares nothing.
-        if (supply == 0) return 0;
-        return Math.min(atFace, Math.mulDiv(amount, available, supply));
+        if (available >= outstandingFace()) return atFace;
+        // Short, so tokens are outstanding: totalSupply() > 0. A short pool's share
+        // per token is below face.
+        return Math.mulDiv(amount, available, totalSupply());
     }
 
     /// @notice Redeem `amount` of the caller's tokens for cash, from the maturity date on.
@@ -264,6 +276,19 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
         _recordDefault(owed, available);
     }
 
+    /// @notice Send the treasury the cash beyond what the recovery rate owes the
+    /// remaining tokens (cash that reached the pool after the default).
+    /// @dev Caller: anyone; only once in default. Emits {SurplusReturned}. Returns the amount.
+    function sweepSurplus() external nonReentrant returns (uint256 surplus) {
+        if (!defaulted) revert TBillNotDefaulted();
+        uint256 owed = Math.mulDiv(totalSupply(), defaultPool, defaultSupply, Math.Rounding.Ceil);
+        uint256 available = pool();
+        surplus = available > owed ? available - owed : 0;
+        if (surplus == 0) revert TBillNothingToPay(0);
+        emit SurplusReturned(surplus);
+        cash.safeTransfer(proceedsRecipient, surplus);
+    }
+
     /// @notice Whether the pool repays every outstanding token at face.
     function fullyFunded() public view returns (bool) {
         return pool() >= outstandingFace();
@@ -271,6 +296,8 @@ contract TBillSeries is ERC20, ReentrancyGuardTransient {
 
     function _recordDefault(uint256 owed, uint256 available) private {
         defaulted = true;
+        defaultPool = available;
+        defaultSupply = totalSupply(); // > 0: a short pool owes something
         emit SeriesDefaulted(owed, available, msg.sender);
     }
 

@@ -27,6 +27,9 @@ class SeriesState:
     supply: int
     pool: int
     defaulted: bool
+    # The pool and supply when the default was recorded: the recovery rate (0 before).
+    default_pool: int = 0
+    default_supply: int = 0
 
     @property
     def fully_funded(self) -> bool:
@@ -41,6 +44,8 @@ class SeriesState:
             supply=int(series.totalSupply()),
             pool=int(series.pool()),
             defaulted=bool(series.defaulted()),
+            default_pool=int(series.defaultPool()),
+            default_supply=int(series.defaultSupply()),
         )
 
 
@@ -94,10 +99,11 @@ class LadderModel:
     def lot_value(self, lot: LotModel, state: SeriesState, now: int) -> int:
         """The lot's value in the (exit) NAV: what its series pays every holder now."""
         if now >= lot.maturity:
-            if not state.defaulted and state.fully_funded:
+            if state.defaulted:  # the recovery rate fixed at the default
+                return lot.amount * state.default_pool // state.default_supply
+            if state.fully_funded:
                 return lot.face
-            pro_rata = lot.amount * state.pool // state.supply if state.supply else 0
-            return min(lot.face, pro_rata)
+            return lot.amount * state.pool // state.supply  # short: what a default would pay
         return self._contribution(lot, now) // self.scale
 
     def nav(self, states: dict[str, SeriesState], now: int) -> int:

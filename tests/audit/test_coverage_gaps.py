@@ -288,11 +288,12 @@ def test_vault__lots_bought_out_of_order_and_next_maturity(
     assert read(vault.lotValue, lots[0]) == 0
 
 
-def test_vault_lot_value__series_defaulted_and_fully_redeemed__zero(
+def test_vault_lot_value__series_defaulted_and_fully_redeemed__at_the_recovery_rate(
     system, debt_office, central_bank, alice, bob
 ):
-    """supply == 0 of a matured lot's series: reachable only through the public view
-    ``lotValue`` with a lot the vault does not hold (a held lot keeps the supply up)."""
+    """A lot of a defaulted series is worth its amount at the recovery rate fixed at the
+    default, even once every token is redeemed and the pool is empty: reachable only through
+    the public view ``lotValue`` with a lot the vault does not hold."""
     cash, vault = system.cash, system.vault
     series = new_series(system, debt_office, "GAP-D", 30)
     send(cash.mint, alice, 10 * CASH, sender=central_bank)
@@ -302,11 +303,10 @@ def test_vault_lot_value__series_defaulted_and_fully_redeemed__zero(
     maturity = read(series.maturity)
     mine_at(maturity + 3 * DAY)
     send(series.markDefault, sender=bob)
-    send(series.redeem, 2 * CASH, sender=alice)  # pro rata: the whole pool
+    send(series.redeem, 2 * CASH, sender=alice)  # at the recovery rate: the whole pool
     assert read(series.totalSupply) == 0 and read(series.defaulted) and read(series.pool) == 0
-    assert read(series.redemptionValue, CASH) == 0
     lot = (series.address, maturity, maturity - 30 * DAY, 0, 2 * CASH, 2 * CASH, CASH, 0)
-    assert read(vault.lotValue, lot) == 0
+    assert read(vault.lotValue, lot) == CASH == read(series.redemptionValue, 2 * CASH)
 
 
 def test_vault_buy__beyond_idle_cash_and_max_lots__reverts(

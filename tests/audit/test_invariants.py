@@ -2,40 +2,73 @@
 system on Anvil through random sequences of operations and check, after every step,
 invariants against ghost state kept in Python.
 
-``CoreMachine`` (stablecoin and reserve; the bond is the only collateral) fires: mints
-with instruction ids (new, replayed, zero; amounts a fraction of, exactly at, one unit
-above and far above the ratio limit), redemptions, treasury burns, transfers,
-approve/permit + transferFrom (and a replayed permit signature), freeze/unfreeze/seize,
-pause of each flag and unpause through the governor's delay, oracle reports within and
-beyond the deviation bound, multi-report price walks, and time travel with or without a
-feed refresh (to the exact edge of the heartbeat, too). Invariants: balances sum to the
-total supply (coin and cash); every balance, allowance, flag and the feed equal the
-ghost; frozen balances change only by seizure; every used instruction id is recorded
-once, a replay reverts; every successful mint leaves collateralValue() * 1e18 >=
-totalSupply * minimum ratio (read right after it); collateralValue() equals the Python
-valuation, falls only with a price report, and the supply exceeds value / minimum ratio
-only after such a fall (each entry is counted).
+``CoreMachine`` (stablecoin and reserve; the bond is the only collateral held) fires:
+mints with instruction ids (new, replayed, zero; amounts a fraction of, exactly at, one
+unit above and far above the ratio limit), redemptions (of one cash unit, too),
+treasury burns, transfers, approve/permit + transferFrom (and a replayed permit
+signature), freeze/unfreeze/seize, pause of each flag and unpause through the governor's
+delay, redemption fee changes through it, oracle reports within and beyond the
+deviation bound, multi-report price walks, report floods, forced reports (governor,
+delayed) followed by a report, and time travel with or without a feed refresh (to the
+exact edge of the heartbeat and of the deviation window, too). Invariants: balances sum
+to the total supply (coin and cash); every balance, allowance, flag, the fee and the
+feed (latest round) equal the ghost; frozen balances change only by seizure; every used
+instruction id is recorded once, a replay reverts; every successful mint leaves
+collateralValue() * 1e18 >= totalSupply * minimum ratio (read right after it);
+collateralValue() never reverts and equals the Python valuation (the bond counts zero
+while its feed is stale: a mint then fails only by the ratio,
+ReserveCollateralRatioTooLow), falls only with a price report or the feed going stale,
+and the supply exceeds value / minimum ratio only after such a fall (each entry is
+counted by cause). Reports are predicted from the ghost of every round (answer,
+updatedAt, forced): the answer must lie within maxDeviationBps of every answer read
+back over the sliding deviationWindow (stopping after a round at or before its start,
+a forced round or round 1), FeedDeviationTooLarge naming the farthest answer as anchor;
+more than 32 rounds to read reverts FeedTooManyReports. A redemption the fee would take
+whole reverts ReserveRedemptionPaysNothing.
 
 ``LadderMachine`` (T-bill vault; the reserve's only collateral is vault shares) fires:
 series creation and auction purchases by the vault, repayment funding (in full, half,
-one unit short), maturities (to the second), redemptions of matured lots (after a
-public sync or not), defaults, markdowns, deposits/mints/withdrawals/redemptions by
-allowlisted investors (and attempts by others), a same-block deposit->redeem round
-trip, AML freezes, allowlist changes, vault pauses, stablecoin mints against the vault
-shares. Invariants: totalAssets() equals ``sovereign.ladder.LadderModel`` to the unit;
-share, series and cash balances sum to their supplies and equal the ghost; the vault
-holds exactly its modelled lots of each series; frozen investors' shares never move;
-every deposit/withdrawal mints or burns exactly the ERC-4626 amount at the model's NAV,
-never hands the actor more than it paid (or its shares were worth), never lowers the
-other holders' share value nor raises it by a unit or more; a round trip never gains;
-the reserve's collateral value equals the NAV feed's valuation and falls only through
-a markdown or a maturity passing with a short repayment pool (a purchase of a
-marked-down series is refused: VaultSeriesMarkedDown); under-collateralized entries
-are counted by cause.
+one unit short; through fundRepayment, refused once in default with TBillPoolClosed, or
+as a plain cash transfer), maturities and ends of the 3-day grace period (to the second,
+and one second before), redemptions of matured lots (after a public sync or not: face
+from a full pool, TBillRepaymentShort during the grace period of a short pool, at or
+after its end the default recorded and pro rata paid, TBillNothingToPay for nothing),
+recorded defaults (TBillInGracePeriod / TBillAlreadyDefaulted / TBillFullyFunded),
+markdowns, deposits/mints/withdrawals/redemptions by allowlisted investors (and attempts
+by others), a same-block deposit->redeem round trip, AML freezes, allowlist changes,
+vault pauses, stablecoin mints against the vault shares. Invariants: totalAssets() (the
+exit NAV) equals ``sovereign.ladder.LadderModel.nav`` and entryAssets() (the entry NAV)
+equals ``LadderModel.entry_nav`` to the unit, entry >= exit; share, series and cash
+balances sum to their supplies and equal the ghost; the vault holds exactly its
+modelled lots of each series; frozen investors' shares never move; every deposit/mint
+mints exactly the ERC-4626 amount at the entry NAV, every withdrawal/redemption burns
+exactly the amount at the exit NAV; neither ever hands the actor more than it paid (or
+its shares were worth) nor lowers the other holders' exit share value; a withdrawal
+raises it by less than a unit, a deposit by the entry-exit gap the depositor pays plus
+less than a unit of rounding; a round trip never gains; the reserve's collateral value
+equals the NAV feed's valuation and falls only through a markdown or a maturity
+passing with a short repayment pool (a purchase of a marked-down series is refused:
+VaultSeriesMarkedDown; a default or the end of a grace period moves no value: the exit
+NAV values a short pool pro rata from maturity on); under-collateralized entries are
+counted by cause.
 
 Every operation's outcome (success, or the exact custom error and its arguments) is
 predicted from the ghost state first and compared with the chain; a revert must leave
 every tracked balance unchanged (paused paths included).
+
+What issue 10 changed in the predictions: the reserve counts an asset without a usable
+price as zero instead of reverting (ReserveStalePrice / ReserveInvalidPrice are gone;
+concentration caps by water-filling, the bond's cap being 100%), and refuses a
+redemption that pays nothing; the oracle stub's deviation bound holds over a sliding
+window with FeedTooManyReports and forced rounds as new references (the old rule
+compared with the previous answer only); the governor holds its role with the 1-day
+delay and the deployer holds no operating role (the set-up uses the role holders only),
+and the guardian may cancel any scheduled operation (used to clear an execution that
+reverted); T-bill series have a 3-day grace period (TBillRepaymentShort(owed,
+available, graceEnd) during it, the default recorded at or after its end, pro rata
+capped at face, TBillInGracePeriod / TBillAlreadyDefaulted / TBillFullyFunded /
+TBillPoolClosed / TBillNothingToPay); the vault prices deposits and mints at the entry
+NAV (entryAssets()), withdrawals and redemptions at the exit NAV (totalAssets()).
 
 Isolation: every hypothesis example runs inside ``ape.chain.isolate()``, entered in the
 machine's ``__init__`` and left in ``teardown()`` (hypothesis calls it even when a step
@@ -101,6 +134,9 @@ PAUSE_MINT, PAUSE_REDEEM, PAUSE_TRANSFER = 1, 2, 4
 VAULT_PAUSE_DEPOSIT, VAULT_PAUSE_WITHDRAW = 1, 2
 VAULT_OFFSET = 10**6  # the vault's virtual shares: 10 ** _decimalsOffset() (6)
 MAX_MARKDOWN_BPS = 5_000
+MAX_ANSWER = 2**128 - 1  # Reserve: a feed answer above uint128 max is not usable
+INT192_MAX = 2**191 - 1  # ReportedPriceFeed: answers must lie in (0, int192 max]
+GRACE_PERIOD = 3 * DAY  # TBillSeries.GRACE_PERIOD (read back at set-up)
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
 
@@ -474,15 +510,33 @@ class ChainMachine(RuleBasedStateMachine):
         self.chain.mine(timestamp)
         self.invalidate()
 
-    def governed(self, contract: Contract, method: str, *args) -> Outcome:
-        """A governor-delayed call: schedule, wait the delay, execute (raw ``gov`` fixture)."""
+    def governed(self, contract: Contract, method: str, *args, expect=None) -> Outcome:
+        """A governor-delayed call: schedule, wait the delay, execute (raw ``gov`` fixture).
+        The governor holds its role with the execution delay (the deployer holds none);
+        ``expect`` predicts the execution (the target's revert bubbles up)."""
         data = bytes.fromhex(contract.data(method, *args)[2:])
         gov = self.who.governor
         sched = self.send(
             gov, self.c.manager, "schedule", contract.address, data, 0, what="schedule"
         )
         self.travel_to(sched.timestamp + self.ctx.ghost["governor_delay"])
-        return self.send(gov, self.c.manager, "execute", contract.address, data, what=method)
+        out = self.send(
+            gov, self.c.manager, "execute", contract.address, data, expect=expect, what=method
+        )
+        if not out.ok:
+            # A reverted execution leaves the operation scheduled (the same call could not be
+            # scheduled again: AccessManagerAlreadyScheduled); the guardian, who may cancel
+            # any scheduled operation, cancels it.
+            self.send(
+                self.who.guardian,
+                self.c.manager,
+                "cancel",
+                gov,
+                contract.address,
+                data,
+                what="guardian cancel",
+            )
+        return out
 
     def read_calls(self) -> dict:
         raise NotImplementedError
@@ -490,13 +544,16 @@ class ChainMachine(RuleBasedStateMachine):
     def check_ghost_balances(self, s: dict, after_revert: bool = False) -> None:
         raise NotImplementedError
 
-    def note_backing(self, value, supply: int, min_ratio: int, cause: str | None) -> None:
+    def note_backing(
+        self, value, supply: int, min_ratio: int, cause: str | None, stale: bool = False
+    ) -> None:
         """Count under-collateralized states. The mint rules check that every mint left the
         ratio held, so entering one needs a fall in the collateral value since the last
-        reading; ``cause`` names what lowered it (None: nothing did)."""
-        if isinstance(value, Reverted):
-            self.stats.under["stale"] += 1
-            return
+        reading; ``cause`` names what lowered it (None: nothing did). A valuation never
+        reverts (an asset without a usable price counts zero); ``stale`` counts the checks
+        made while the feed was stale."""
+        assert not isinstance(value, Reverted), f"collateralValue() reverted: {value}"
+        self.stats.under["stale"] += stale
         under = supply * min_ratio > value * WAD
         if under:
             self.stats.under["steps"] += 1
@@ -508,6 +565,27 @@ class ChainMachine(RuleBasedStateMachine):
                 self.stats.under["entries"] += 1
                 self.stats.under_entries_by_cause[f"{cause} (in {self._rule})"] += 1
         self._last_under = under
+
+
+def water_fill(values: list[int], caps: list[int]) -> int:
+    """Reserve.collateralValue()'s concentration caps, by the rule of its NatSpec (and
+    changes.md): the largest fixed point of C = sum_i min(v_i, cap_i * C / BPS). U is the
+    sum of the uncapped values, K the sum of the capped caps; each round caps every
+    uncapped asset with v_i * (BPS - K) > cap_i * U (U and K of the round's start), until
+    none is added; the total is floor(U * BPS / (BPS - K))."""
+    capped = [False] * len(values)
+    while True:
+        u = sum(v for v, c in zip(values, capped, strict=True) if not c)
+        k = sum(cap for cap, c in zip(caps, capped, strict=True) if c)
+        new = [
+            i
+            for i, (v, cap) in enumerate(zip(values, caps, strict=True))
+            if not capped[i] and v * (BPS - k) > cap * u
+        ]
+        if not new:
+            return u * BPS // (BPS - k)
+        for i in new:
+            capped[i] = True
 
 
 def _pick_id(machine, kind: str, used: set, prefix: str) -> bytes:
@@ -536,6 +614,7 @@ class CoreMachine(ChainMachine):
         self._last_under = False
         self._price_moved = False
         self._last_value = None
+        self._read_back = None  # (rounds read, anchor) of the last report predicted
 
     # ------------------------------------------------------------------ model
 
@@ -546,10 +625,16 @@ class CoreMachine(ChainMachine):
         g = self.g
         return g.updated_at != 0 and g.updated_at <= t and t - g.updated_at <= g.heartbeat
 
-    def collateral_value(self) -> int:
+    def collateral_value(self, t: int) -> int:
+        """Reserve.collateralValue() at time ``t``: the bond's haircut value, zero when its
+        feed's answer is not usable then (stale, from the future, zero, above uint128 max),
+        through the concentration caps (the vault shares listed beside it are held zero)."""
         g = self.g
-        value = g.bond_balance * g.price // 10**g.feed_decimals
-        return value * (BPS - g.haircut_bps) // BPS
+        value = 0
+        if self.fresh(t) and 0 < g.price <= MAX_ANSWER:
+            value = g.bond_balance * g.price // 10**g.feed_decimals
+            value = value * (BPS - g.haircut_bps) // BPS
+        return water_fill([value], [g.cap_bps])
 
     def read_calls(self) -> dict:
         c, w = self.c, self.who
@@ -563,6 +648,7 @@ class CoreMachine(ChainMachine):
         calls["paused"] = (c.coin, "pausedFlags")
         calls["value"] = (c.reserve, "collateralValue")
         calls["feed"] = (c.feed, "latestRoundData")
+        calls["fee"] = (c.reserve, "redemptionFeeBps")
         for i, iid in enumerate(sorted(self.g.used_ids)):
             calls[f"id:{i}"] = (c.reserve, "instructionExecuted", iid)
         for i, iid in enumerate(sorted(self.g.redeem_ids)):
@@ -608,10 +694,10 @@ class CoreMachine(ChainMachine):
         self.begin("mint")
         self._mint(kind, permille, id_kind, to)
 
-    def _room(self) -> int:
-        return self.collateral_value() * WAD // self.g.min_ratio - self.g.supply
+    def _room(self, t: int) -> int:
+        return self.collateral_value(t) * WAD // self.g.min_ratio - self.g.supply
 
-    @precondition(lambda self: self._room() > 0 and self.fresh(self.next_ts()))
+    @precondition(lambda self: self._room(self.next_ts()) > 0)
     @rule()
     def mint_to_limit(self):
         """Mint exactly up to the ratio limit (hypothesis favours rules without arguments)."""
@@ -620,7 +706,7 @@ class CoreMachine(ChainMachine):
 
     def _mint(self, kind, permille, id_kind, to):
         g, t = self.g, self.next_ts()
-        value = self.collateral_value()
+        value = self.collateral_value(t)  # zero with a stale feed: the ratio decides
         room = value * WAD // g.min_ratio - g.supply
         amount = {
             "fraction": max(1, room * permille // 1000),
@@ -641,8 +727,6 @@ class CoreMachine(ChainMachine):
             expect = ("ReserveNotParticipant", (to_addr,))
         elif amount > g.allowance:
             expect = ("ReserveMinterAllowanceExceeded", (self.who.minter, amount, g.allowance))
-        elif not self.fresh(t):
-            expect = ("ReserveStalePrice", (self.c.bond.address, g.updated_at, g.heartbeat, t))
         elif after > value * WAD // g.min_ratio:
             expect = (
                 "ReserveCollateralRatioTooLow",
@@ -656,6 +740,8 @@ class CoreMachine(ChainMachine):
             expect = None
         if expect and expect[0] == "StablecoinPaused":
             self.stats.extra["paused mint attempts"] += 1
+        if expect and expect[0] == "ReserveCollateralRatioTooLow" and not self.fresh(t):
+            self.stats.extra["mints refused with a stale feed (bond counted zero)"] += 1
         out = self.send(
             self.who.minter, self.c.reserve, "mint", to_addr, amount, iid, expect=expect
         )
@@ -683,13 +769,19 @@ class CoreMachine(ChainMachine):
     @rule(
         who=st.sampled_from(["exchange"] * 5 + ["alice"]),
         permille=st.integers(0, 1100),
-        dust=st.booleans(),
+        dust=st.sampled_from(["none", "dust", "one_unit"]),
         id_kind=st.sampled_from(["new"] * 5 + ["replay", "zero"]),
     )
     def redeem(self, who, permille, dust, id_kind):
+        """A redemption of a share of the balance (plus dust below one cash unit), or of one
+        cash unit and dust (which a non-zero fee takes whole: ReserveRedemptionPaysNothing)."""
         self.begin("redeem")
         g = self.g
-        amount = g.bal[who] * permille // 1000 + (12_345 if dust else 0)
+        amount = {
+            "none": g.bal[who] * permille // 1000,
+            "dust": g.bal[who] * permille // 1000 + 12_345,
+            "one_unit": g.cash_unit + 12_345,
+        }[dust]
         iid = _pick_id(self, id_kind, g.redeem_ids, "RDM")
         gross = amount // g.cash_unit
         fee = ceil_div(gross * g.fee_bps, BPS)
@@ -705,6 +797,8 @@ class CoreMachine(ChainMachine):
             expect = ("ReserveInstructionAlreadyExecuted", (iid,))
         elif gross == 0:
             expect = ("ReserveAmountBelowCashUnit", (amount, g.cash_unit))
+        elif payout == 0:
+            expect = ("ReserveRedemptionPaysNothing", (amount, fee))
         elif payout > g.cash["reserve"]:
             expect = ("ReserveInsufficientCash", (payout, g.cash["reserve"]))
         elif g.paused & PAUSE_REDEEM:
@@ -724,6 +818,21 @@ class CoreMachine(ChainMachine):
             g.supply -= gross * g.cash_unit
             g.cash["reserve"] -= payout
             g.cash[who] += payout
+            self.stats.extra["redemptions paying a fee"] += fee > 0
+
+    @rule(bps=st.sampled_from([0, 1, 100, 101]))
+    def set_fee(self, bps):
+        """The governor's delayed fee change (a day passes: the feed goes stale unless
+        refreshed); above MAX_REDEMPTION_FEE_BPS (100) it reverts at execution."""
+        self.begin("set_fee")
+        if bps > 100:
+            name = b"redemptionFeeBps".ljust(32, b"\0")
+            expect = ("ReserveParameterOutOfBounds", (name, bps, 0, 100))
+        else:
+            expect = None
+        out = self.governed(self.c.reserve, "setRedemptionFee", bps, expect=expect)
+        if out.ok:
+            self.g.fee_bps = bps
 
     @rule(
         permille=st.integers(0, 1100),
@@ -930,20 +1039,57 @@ class CoreMachine(ChainMachine):
 
     # ------------------------------------------------------------------ rules: oracle and time
 
-    def _report(self, answer: int, what: str) -> Outcome:
+    def predict_report(self, answer: int, t: int) -> tuple | None:
+        """ReportedPriceFeed.report(answer) at time ``t``, from the ghost of every round:
+        read the rounds back from the latest, taking each answer; stop after one written
+        at or before t - deviationWindow, a forced one, or round 1; more than
+        MAX_REPORTS_PER_WINDOW (32) to read reverts. The answer must lie within
+        maxDeviationBps of the lowest and of the highest answer read (each deviation
+        |answer - p| * 10000 / p rounded up; the anchor is the one deviating more, the
+        low one on a tie)."""
         g = self.g
-        deviation = ceil_div(abs(answer - g.price) * BPS, g.price)
-        if answer <= 0:
-            expect = ("FeedInvalidAnswer", (answer,))
-        elif deviation > g.max_deviation_bps:
-            expect = ("FeedDeviationTooLarge", (g.price, answer, deviation, g.max_deviation_bps))
-        else:
-            expect = None
+        if answer <= 0 or answer > INT192_MAX:
+            return ("FeedInvalidAnswer", (answer,))
+        if not g.rounds:
+            return None
+        start = t - g.window if t > g.window else 0
+        low = high = None
+        index, read = len(g.rounds) - 1, 1
+        while True:
+            price, updated_at, forced = g.rounds[index]
+            low = price if low is None else min(low, price)
+            high = price if high is None else max(high, price)
+            if updated_at <= start or forced or index == 0:
+                break
+            if read == g.max_reports:
+                return ("FeedTooManyReports", (read, g.window))
+            index, read = index - 1, read + 1
+        from_low = ceil_div(abs(answer - low) * BPS, low)
+        from_high = ceil_div(abs(answer - high) * BPS, high)
+        anchor, deviation = (low, from_low) if from_low >= from_high else (high, from_high)
+        self._read_back = (read, anchor)
+        if deviation > g.max_deviation_bps:
+            return ("FeedDeviationTooLarge", (anchor, answer, deviation, g.max_deviation_bps))
+        return None
+
+    def _write_round(self, answer: int, timestamp: int, forced: bool) -> None:
+        g = self.g
+        self._price_moved |= answer != g.price
+        g.rounds.append((answer, timestamp, forced))
+        g.price, g.updated_at = answer, timestamp
+
+    def _report(self, answer: int, what: str) -> Outcome:
+        self._read_back = None
+        expect = self.predict_report(answer, self.next_ts())
+        if self._read_back and self._read_back[1] != self.g.price:
+            self.stats.extra["reports checked against an older answer than the last"] += 1
+        if self._read_back:
+            self.stats.extra["deepest read-back (rounds)"] = max(
+                self.stats.extra["deepest read-back (rounds)"], self._read_back[0]
+            )
         out = self.send(self.who.reporter, self.c.feed, "report", answer, expect=expect, what=what)
         if out.ok:
-            self._price_moved |= answer != g.price
-            g.price = answer
-            g.updated_at = out.timestamp
+            self._write_round(answer, out.timestamp, forced=False)
         return out
 
     @rule(bps=st.one_of(st.integers(-1000, 1000), st.sampled_from([-1001, 1001, -2500])))
@@ -953,20 +1099,57 @@ class CoreMachine(ChainMachine):
 
     @rule(reports=st.integers(2, 5), bps=st.integers(-1000, 1000))
     def price_walk(self, reports, bps):
-        """Several reports in one direction: the only way to move the price far."""
+        """Several reports in one direction, a second apart: the window bounds the walk
+        by maxDeviationBps from every answer in it (FeedDeviationTooLarge names the
+        farthest one as anchor)."""
         self.begin("price_walk")
         for _ in range(reports):
             self._report(self.g.price + self.g.price * bps // BPS, "report")
 
+    @rule(bps=st.sampled_from([0, 1, -1]))
+    def report_flood(self, bps):
+        """Reports a second apart until the read-back exceeds MAX_REPORTS_PER_WINDOW rounds
+        inside the window (FeedTooManyReports), or 33 were sent."""
+        self.begin("report_flood")
+        for _ in range(self.g.max_reports + 1):
+            out = self._report(self.g.price + self.g.price * bps // BPS, "flood")
+            if not out.ok:
+                break
+
+    @rule(bps=st.sampled_from([-3000, -1500, 1500, 3000]))
+    def force_report(self, bps):
+        """The governor forces an answer beyond the bound (a day's delay); the forced round
+        is the new reference: a report right after it reads back no older answer."""
+        self.begin("force_report")
+        answer = self.g.price + self.g.price * bps // BPS
+        out = self.governed(self.c.feed, "forceReport", answer)
+        self._write_round(answer, out.timestamp, forced=True)
+        self._report(answer, "report after force")
+
     @rule(
-        kind=st.sampled_from(["minute", "hour", "day", "week", "heartbeat_edge", "past_edge"]),
+        kind=st.sampled_from(
+            [
+                "minute",
+                "hour",
+                "day",
+                "week",
+                "heartbeat_edge",
+                "past_edge",
+                "window_edge",
+                "inside_window",
+            ]
+        ),
         refresh=st.booleans(),
     )
     def time_travel(self, kind, refresh):
         """Move the clock; the heartbeat kinds put the next transaction exactly on the
-        feed's freshness edge (still fresh) or one second past it (stale)."""
+        feed's freshness edge (still fresh) or one second past it (stale); the window kinds
+        put it where the oldest round still inside the deviation window leaves it (the
+        read-back stops there) or one second before (it reads one round further)."""
         self.begin("time_travel")
         g, head = self.g, self.snap()["head"][1]
+        inside = [at for _, at, _ in g.rounds if at + g.window > head + 1]
+        oldest = inside[0] if inside else g.updated_at
         target = {
             "minute": head + 60,
             "hour": head + 3_600,
@@ -974,6 +1157,8 @@ class CoreMachine(ChainMachine):
             "week": head + 7 * DAY,
             "heartbeat_edge": g.updated_at + g.heartbeat - 1,
             "past_edge": g.updated_at + g.heartbeat,
+            "window_edge": oldest + g.window - 1,
+            "inside_window": oldest + g.window - 2,
         }[kind]
         if target > head:
             self.travel_to(target)
@@ -1008,8 +1193,11 @@ class CoreMachine(ChainMachine):
         assert s["paused"] == g.paused, f"pause flags {s['paused']} != ghost {g.paused}"
         for n in CORE_ACTORS:
             assert s[f"frozen:{n}"] == (n in g.frozen), f"freeze flag of {n}"
-        _, answer, _, updated_at, _ = s["feed"]
+        round_id, answer, _, updated_at, _ = s["feed"]
         assert (answer, updated_at) == (g.price, g.updated_at), "feed differs from ghost"
+        assert round_id == len(g.rounds), f"feed at round {round_id}, ghost {len(g.rounds)}"
+        assert g.rounds[-1][:2] == (answer, updated_at)
+        assert s["fee"] == g.fee_bps, f"redemption fee {s['fee']} != ghost {g.fee_bps}"
         for (owner, spender), allowance in g.allow.items():
             got = s[f"allow:{owner}:{spender}"]
             assert got == allowance, f"allowance {owner}->{spender} {got} != ghost {allowance}"
@@ -1024,20 +1212,23 @@ class CoreMachine(ChainMachine):
     def supply_backed_unless_prices_moved(self):
         """totalSupply <= collateral value / min ratio, except after price/time moves."""
         s, g = self.snap(), self.g
-        value = s["value"]
+        value, head = s["value"], s["head"][1]
+        assert not isinstance(value, Reverted), f"collateralValue() reverted: {value}"
+        stale = not self.fresh(head)
+        expected = self.collateral_value(head)
+        assert value == expected, f"collateralValue() {value} != model {expected}"
+        assert not stale or value == 0, "a stale feed's asset counted"
         cause = None
-        if isinstance(value, Reverted):
-            assert value.error == "ReserveStalePrice", f"collateralValue() reverted: {value}"
-            assert not self.fresh(s["head"][1]), "collateralValue() stale with a fresh feed"
-        else:
-            assert value == self.collateral_value(), "collateralValue() differs from the model"
-            if self._last_value is not None and value < self._last_value:
+        if self._last_value is not None and value < self._last_value:
+            if stale:
+                cause = "feed went stale"  # the bond counts zero without a usable price
+            else:
                 assert self._price_moved, f"collateral value fell in {self._rule}, no price move"
                 cause = "price report"
-                self.stats.value_falls[cause] += 1
-            self._last_value = value
-            self._price_moved = False
-        self.note_backing(value, s["supply"], g.min_ratio, cause)
+            self.stats.value_falls[cause] += 1
+        self._last_value = value
+        self._price_moved = False
+        self.note_backing(value, s["supply"], g.min_ratio, cause, stale=stale)
 
     @invariant()
     def instruction_ids_executed_once(self):
@@ -1063,6 +1254,10 @@ class Bill:
     maturity: int
     price: int
     remaining: int
+
+    @property
+    def grace_end(self) -> int:
+        return self.maturity + GRACE_PERIOD
 
 
 class LadderMachine(ChainMachine):
@@ -1095,13 +1290,19 @@ class LadderMachine(ChainMachine):
                 supply=s[f"supply:{b.code}"],
                 pool=s[f"pool:{b.code}"],
                 defaulted=s[f"defaulted:{b.code}"],
+                default_pool=s[f"default_pool:{b.code}"],
+                default_supply=s[f"default_supply:{b.code}"],
             )
             for b in self.bills
         }
 
     def nav_at(self, t: int) -> int:
-        """The model's NAV at time ``t`` with the series as they are now."""
+        """The model's (exit) NAV at time ``t`` with the series as they are now."""
         return self.model.nav(self.states(self.snap()), t)
+
+    def entry_at(self, t: int) -> int:
+        """The model's entry NAV (deposits and mints) at time ``t``."""
+        return self.model.entry_nav(self.states(self.snap()), t)
 
     def next_maturity(self, t: int) -> int:
         later = [lot.maturity for lot in self.model.lots if lot.maturity > t]
@@ -1118,6 +1319,7 @@ class LadderMachine(ChainMachine):
         c, w = self.c, self.who
         calls = {
             "nav": (c.vault, "totalAssets"),
+            "entry": (c.vault, "entryAssets"),
             "shares": (c.vault, "totalSupply"),
             "idle": (c.vault, "idleCash"),
             "vault_paused": (c.vault, "pausedFlags"),
@@ -1138,6 +1340,8 @@ class LadderMachine(ChainMachine):
             calls[f"supply:{b.code}"] = (b.contract, "totalSupply")
             calls[f"pool:{b.code}"] = (b.contract, "pool")
             calls[f"defaulted:{b.code}"] = (b.contract, "defaulted")
+            calls[f"default_pool:{b.code}"] = (b.contract, "defaultPool")
+            calls[f"default_supply:{b.code}"] = (b.contract, "defaultSupply")
             calls[f"held:{b.code}"] = (b.contract, "balanceOf", c.vault.address)
             calls[f"cash:{b.code}"] = (c.cash, "balanceOf", b.contract.address)
         return calls
@@ -1158,7 +1362,13 @@ class LadderMachine(ChainMachine):
         price = CASH * (BPS - discount_bps) // BPS
         offered = 2_000_000 * CASH
         self.send(office, reg, "openAuction", series.address, price, offered, what="openAuction")
-        self.bills.append(Bill(code, series, maturity, price, offered))
+        bill = Bill(code, series, maturity, price, offered)
+        assert self.chain.call(series, "graceEnd") == bill.grace_end
+        # The treasury funds repayment pools through fundRepayment.
+        self.send(
+            self.who.treasury, self.c.cash, "approve", series.address, MAX_UINT, what="approve"
+        )
+        self.bills.append(bill)
 
     @precondition(lambda self: self.bills)
     @rule(
@@ -1204,33 +1414,50 @@ class LadderMachine(ChainMachine):
             bill.remaining -= amount
 
     @precondition(lambda self: self.bills)
-    @rule(pick=st.integers(0, 10), kind=st.sampled_from(["full", "half", "short_by_one", "unit"]))
-    def fund_repayment(self, pick, kind):
-        """The treasury puts cash in a series' repayment pool (all, half, or almost all it owes)."""
+    @rule(
+        pick=st.integers(0, 10),
+        kind=st.sampled_from(["full", "half", "short_by_one", "unit"]),
+        via=st.sampled_from(["fund", "fund", "fund", "transfer"]),
+    )
+    def fund_repayment(self, pick, kind, via):
+        """The treasury puts cash in a series' repayment pool (all, half, or almost all it
+        owes): through fundRepayment (refused once in default: TBillPoolClosed), or as a
+        plain cash transfer to the series (which no contract can refuse). Funding steers
+        to a defaulted series half of the time, when there is one."""
         self.begin("fund_repayment")
-        bill = self.bills[pick % len(self.bills)]
         s = self.snap()
+        defaulted = [b for b in self.bills if s[f"defaulted:{b.code}"]]
+        bills = defaulted if defaulted and via == "fund" and pick % 2 == 0 else self.bills
+        bill = bills[pick % len(bills)]
         owed = s[f"supply:{bill.code}"] * CASH // 10**6 - s[f"pool:{bill.code}"]
         amount = {"full": owed, "half": owed // 2, "short_by_one": owed - 1, "unit": 1}[kind]
         amount = max(amount, 1)
-        self.send(self.who.central_bank, self.c.cash, "mint", bill.contract.address, amount)
+        bank, series = self.who.central_bank, bill.contract
+        if via == "transfer":
+            self.send(bank, self.c.cash, "mint", series.address, amount, what="cash to the pool")
+            return
+        treasury = self.who.treasury
+        self.send(bank, self.c.cash, "mint", treasury, amount, what="mint cash")
+        expect = ("TBillPoolClosed", ()) if s[f"defaulted:{bill.code}"] else None
+        self.send(treasury, series, "fundRepayment", amount, expect=expect, what="fundRepayment")
 
     @precondition(lambda self: self.bills)
-    @rule(pick=st.integers(0, 10), matured_only=st.sampled_from([True, True, True, False]))
-    def mark_default(self, pick, matured_only):
-        """Anyone marks a series in default (mostly one that has matured)."""
+    @rule(pick=st.integers(0, 10), due_only=st.sampled_from([True, True, True, False]))
+    def mark_default(self, pick, due_only):
+        """Anyone records a default (mostly of a series whose grace period is over)."""
         self.begin("mark_default")
         s, t = self.snap(), self.next_ts()
-        matured = [b for b in self.bills if b.maturity <= t] if matured_only else []
-        bills = matured or self.bills
+        due = [b for b in self.bills if b.grace_end <= t] if due_only else []
+        bills = due or self.bills
         bill = bills[pick % len(bills)]
         owed = ceil_div(s[f"supply:{bill.code}"] * CASH, 10**6)
-        if t < bill.maturity:
-            expect = ("TBillCannotDefault", (1,))
+        pool = s[f"pool:{bill.code}"]
+        if t < bill.grace_end:
+            expect = ("TBillInGracePeriod", (t, bill.grace_end))
         elif s[f"defaulted:{bill.code}"]:
-            expect = ("TBillCannotDefault", (2,))
-        elif s[f"pool:{bill.code}"] >= owed:
-            expect = ("TBillCannotDefault", (3,))
+            expect = ("TBillAlreadyDefaulted", ())
+        elif pool >= owed:
+            expect = ("TBillFullyFunded", (owed, pool))
         else:
             expect = None
         out = self.send(self.who.mallory, bill.contract, "markDefault", expect=expect)
@@ -1254,10 +1481,24 @@ class LadderMachine(ChainMachine):
             self._nav_events.append("markdown")
 
     @precondition(lambda self: self.bills)
-    @rule(kind=st.sampled_from(["hour", "day", "week", "month", "at_maturity", "before_maturity"]))
+    @rule(
+        kind=st.sampled_from(
+            [
+                "hour",
+                "day",
+                "week",
+                "month",
+                "at_maturity",
+                "before_maturity",
+                "at_grace_end",
+                "before_grace_end",
+            ]
+        )
+    )
     def time_travel(self, kind):
         """Move the clock; the maturity kinds put the next transaction exactly at the next
-        bill's maturity, or one second before it."""
+        bill's maturity, or one second before it; the grace kinds likewise at the next end
+        of a grace period (maturity + 3 days)."""
         self.begin("time_travel")
         self._travel(kind)
 
@@ -1269,10 +1510,19 @@ class LadderMachine(ChainMachine):
         self.begin("to_next_maturity")
         self._travel("at_maturity")
 
+    @precondition(lambda self: any(b.grace_end > self.next_ts() + 1 for b in self.bills))
+    @rule()
+    def to_next_grace_end(self):
+        """The next transaction lands exactly at the end of the next grace period."""
+        self.begin("to_next_grace_end")
+        self._travel("at_grace_end")
+
     def _travel(self, kind: str) -> None:
         head = self.snap()["head"][1]
         upcoming = sorted(b.maturity for b in self.bills if b.maturity > head + 2)
         nxt = upcoming[0] if upcoming else head + DAY
+        ends = sorted(b.grace_end for b in self.bills if b.grace_end > head + 2)
+        grace = ends[0] if ends else head + DAY
         target = {
             "hour": head + 3_600,
             "day": head + DAY,
@@ -1280,6 +1530,8 @@ class LadderMachine(ChainMachine):
             "month": head + 30 * DAY,
             "at_maturity": nxt - 1,
             "before_maturity": nxt - 2,
+            "at_grace_end": grace - 1,
+            "before_grace_end": grace - 2,
         }[kind]
         self.travel_to(max(target, head + 1))
 
@@ -1322,13 +1574,29 @@ class LadderMachine(ChainMachine):
         bill = next(b for b in self.bills if b.contract.address.lower() == series.lower())
         s = self.snap()
         pool, supply = s[f"pool:{bill.code}"], s[f"supply:{bill.code}"]
-        if s[f"defaulted:{bill.code}"]:
+        defaulted = s[f"defaulted:{bill.code}"]
+        owed = ceil_div(supply * CASH, 10**6)
+        face = amount * CASH // 10**6
+        # TBillSeries.redeem: a short pool pays nobody during the grace period; at or after
+        # graceEnd the redemption records the default; then (and once defaulted) it pays
+        # the recovery rate fixed at the default (pool/supply then), and a zero payout reverts.
+        records_default = not defaulted and pool < owed and t >= bill.grace_end
+        if not defaulted and pool < owed and t < bill.grace_end:
+            expect = ("TBillRepaymentShort", (owed, pool, bill.grace_end))
+            payout = 0
+        elif defaulted:
+            rate_pool, rate_supply = s[f"default_pool:{bill.code}"], s[f"default_supply:{bill.code}"]
+            payout = amount * rate_pool // rate_supply
+        elif pool < owed:  # this redemption records the default at the current pool
             payout = amount * pool // supply
         else:
-            payout = amount * CASH // 10**6
-        expect = ("TBillRepaymentShort", (payout, pool)) if payout > pool else None
+            payout = face
+        if not (not defaulted and pool < owed and t < bill.grace_end):
+            expect = ("TBillNothingToPay", (amount,)) if payout == 0 else None
         out = self.send(manager, vault, "redeemMatured", index, expect=expect)
         if out.ok:
+            assert self.snap()[f"defaulted:{bill.code}"] == (defaulted or records_default)
+            self.stats.extra["defaults recorded by a redemption"] += records_default
             lot = next(
                 lot
                 for lot in self.model.lots
@@ -1366,40 +1634,56 @@ class LadderMachine(ChainMachine):
             return ("VaultAccountFrozen", (self.addr(who),))
         return None
 
-    def _check_fair(self, who: str, nav: int, supply: int, d_assets: int, d_shares: int):
-        """At one timestamp: the vault's rounding never lowers the other holders' share
-        value, never hands them a unit or more, and never pays the actor more than its
-        shares are worth (deposits: shares received worth <= assets paid)."""
-        before = Fraction(nav + 1, supply + VAULT_OFFSET)
-        after = Fraction(nav + d_assets + 1, supply + d_shares + VAULT_OFFSET)
+    def _check_fair(
+        self, who: str, nav: int, entry: int, supply: int, d_assets: int, d_shares: int
+    ):
+        """At one timestamp, with the exit NAV ``nav`` and the entry NAV ``entry``: neither a
+        deposit nor a withdrawal lowers the other holders' exit share value. A withdrawal
+        (at the exit NAV) never hands them a unit or more and never pays the actor more
+        than its shares are worth. A deposit (at the entry NAV) raises their value by the
+        entry-exit gap the depositor pays (nothing when entry == exit), and its rounding
+        hands them less than a unit more than that; the shares received are worth at most
+        what was paid, at the entry price and at the exit price after it."""
+        virtual = supply + VAULT_OFFSET
+        before = Fraction(nav + 1, virtual)
+        after = Fraction(nav + d_assets + 1, virtual + d_shares)
         others = supply - self.g.shares[who]
-        assert after >= before, f"{self._rule}: share value fell from rounding"
-        assert others * (after - before) < 1, f"{self._rule}: other holders gained >= 1 unit"
+        assert after >= before, f"{self._rule}: other holders' share value fell"
         if d_shares > 0:
+            price = Fraction(entry + 1, virtual)
+            # The exit share value after a deposit priced at the entry NAV without rounding.
+            ideal = Fraction(nav + d_assets + 1) / (virtual + Fraction(d_assets) / price)
+            assert ideal >= before and (ideal == before) == (entry == nav)
+            assert others * (after - ideal) < 1, f"{self._rule}: rounding gave others >= 1 unit"
+            assert d_shares * price <= d_assets, f"{self._rule}: shares worth more than paid"
             assert d_shares * after <= d_assets, f"{self._rule}: new shares worth more than paid"
+            if entry > nav:
+                self.stats.extra["deposits paying the entry-exit gap"] += 1
         else:
+            assert others * (after - before) < 1, f"{self._rule}: other holders gained >= 1 unit"
             assert -d_assets <= -d_shares * before, f"{self._rule}: paid more than shares' value"
         self.stats.extra["fairness checks"] += 1
 
     @rule(who=st.sampled_from(INVESTOR_PICKS), permille=st.integers(1, 1100), as_mint=st.booleans())
     def deposit(self, who, permille, as_mint):
+        """A deposit or mint, priced at the entry NAV (entryAssets())."""
         self.begin("deposit")
         g, s, t = self.g, self.snap(), self.next_ts()
-        nav, supply = self.nav_at(t), g.share_supply
+        nav, entry, supply = self.nav_at(t), self.entry_at(t), g.share_supply
         budget = max(1, s[f"cash:{who}"] * permille // 1000)
         if as_mint:
-            shares = budget * (supply + VAULT_OFFSET) // (nav + 1)
-            assets = ceil_div(shares * (nav + 1), supply + VAULT_OFFSET)
+            shares = budget * (supply + VAULT_OFFSET) // (entry + 1)
+            assets = ceil_div(shares * (entry + 1), supply + VAULT_OFFSET)
             call = ("mint", shares)
         else:
             assets = budget
-            shares = assets * (supply + VAULT_OFFSET) // (nav + 1)
+            shares = assets * (supply + VAULT_OFFSET) // (entry + 1)
             call = ("deposit", assets)
         expect = self._deposit_expect(who, assets)
         addr = self.addr(who)
         out = self.send(addr, self.c.vault, call[0], call[1], addr, expect=expect)
         if out.ok:
-            self._check_fair(who, nav, supply, assets, shares)
+            self._check_fair(who, nav, entry, supply, assets, shares)
             g.shares[who] += shares
             g.share_supply += shares
             self.model.deposit(assets)
@@ -1432,7 +1716,7 @@ class LadderMachine(ChainMachine):
             expect = ("VaultInsufficientIdleCash", (assets, idle, self.next_maturity(t)))
         out = self.send(addr, self.c.vault, call[0], call[1], addr, addr, expect=expect)
         if out.ok:
-            self._check_fair(who, nav, supply, -assets, -shares)
+            self._check_fair(who, nav, nav, supply, -assets, -shares)
             g.shares[who] -= shares
             g.share_supply -= shares
             self.model.withdraw(assets)
@@ -1449,14 +1733,15 @@ class LadderMachine(ChainMachine):
     @precondition(lambda self: self._round_trip_candidate() is not None)
     @rule(permille=st.integers(1, 1000))
     def round_trip(self, permille):
-        """Deposit then redeem the shares received, in one block: never a gain."""
+        """Deposit (at the entry NAV) then redeem the shares received (at the exit NAV), in
+        one block: never a gain."""
         self.begin("round_trip")
         g, s = self.g, self.snap()
         who = self._round_trip_candidate()
         addr, t = self.addr(who), self.next_ts()
         assets = max(1, s[f"cash:{who}"] * permille // 1000)
-        nav, supply = self.nav_at(t), g.share_supply
-        shares = assets * (supply + VAULT_OFFSET) // (nav + 1)
+        nav, entry, supply = self.nav_at(t), self.entry_at(t), g.share_supply
+        shares = assets * (supply + VAULT_OFFSET) // (entry + 1)
         back = shares * (nav + assets + 1) // (supply + shares + VAULT_OFFSET)
         self.chain.rpc("evm_setAutomine", False)
         try:
@@ -1472,6 +1757,7 @@ class LadderMachine(ChainMachine):
         after = self.snap()[f"cash:{who}"]
         assert after == s[f"cash:{who}"] - assets + back, "round trip paid other than predicted"
         assert back <= assets, f"deposit->redeem round trip gained: {assets} in, {back} out"
+        self._check_fair(who, nav, entry, supply, assets, shares)
         self.stats.rules["round_trip"]["ok"] += 1
         self.stats.extra["round trip units lost"] += assets - back
         self.model.deposit(assets)
@@ -1576,6 +1862,14 @@ class LadderMachine(ChainMachine):
         assert s["nav"] == expected, f"vault NAV {s['nav']} != model {expected}"
 
     @invariant()
+    def entry_nav_matches_model(self):
+        s = self.snap()
+        expected = self.model.entry_nav(self.states(s), s["head"][1])
+        assert s["entry"] == expected, f"vault entry NAV {s['entry']} != model {expected}"
+        assert s["entry"] >= s["nav"], f"entry NAV {s['entry']} below exit NAV {s['nav']}"
+        self.stats.extra["checks with entry NAV above exit NAV"] += s["entry"] > s["nav"]
+
+    @invariant()
     def balances_sum_to_total_supply(self):
         s = self.snap()
         shares = sum(s[f"sh:{n}"] for n in self.g.share_holders)
@@ -1617,10 +1911,12 @@ class LadderMachine(ChainMachine):
         head = s["head"][1]
         cause = None
         if self._last_value is not None and value < self._last_value:
-            # Accrual only raises the NAV, deposits and withdrawals never lower a share's value
-            # (checked in their rules), a default marks down nothing already valued pro rata:
-            # only a markdown being set or a maturity passing with
-            # the repayment pool short lowers it.
+            # Accrual only raises the NAV, deposits (at the entry NAV) and withdrawals never
+            # lower a share's exit value (checked in their rules); a default, recorded by
+            # markDefault or a redemption, and the end of a grace period mark down nothing
+            # (the exit NAV values a short pool pro rata from maturity on, capped at face):
+            # only a markdown being set or a maturity passing with the repayment pool short
+            # lowers it.
             short = [
                 b.code
                 for b in self.bills
@@ -1783,7 +2079,10 @@ def test_core_invariants(
         feed=(c.feed, "latestRoundData"),
         feed_decimals=(c.feed, "decimals"),
         max_deviation=(c.feed, "maxDeviationBps"),
+        window=(c.feed, "deviationWindow"),
+        max_reports=(c.feed, "MAX_REPORTS_PER_WINDOW"),
         config=(c.reserve, "collateralConfig", c.bond.address),
+        breakdown=(c.reserve, "collateralBreakdown"),
         bonds=(c.bond, "balanceOf", c.reserve.address),
         min_ratio=(c.reserve, "minCollateralRatioWad"),
         allowance=(c.reserve, "minterAllowance", minter.address),
@@ -1791,8 +2090,18 @@ def test_core_invariants(
         cash_unit=(c.reserve, "cashUnit"),
     )
     r = chain.read(calls)
-    _, answer, _, updated_at, _ = r["feed"]
-    _, heartbeat, haircut_bps, _, _, _ = r["config"]
+    latest, answer, _, updated_at, _ = r["feed"]
+    _, heartbeat, haircut_bps, cap_bps, _, _ = r["config"]
+    assert r["window"] == config.feed_deviation_window
+    # Every round so far, for the read-back of report(): the set-up only reported (no
+    # forceReport), so none is forced.
+    rounds = chain.read({i: (c.feed, "getRoundData", i) for i in range(1, latest + 1)})
+    rounds = [(rounds[i][1], rounds[i][3], False) for i in range(1, latest + 1)]
+    assert rounds[-1][:2] == (answer, updated_at)
+    # The bond is the only collateral held; the vault shares are listed beside it, held zero.
+    assets, haircut_values, _, total = r["breakdown"]
+    held = [a.lower() for a, v in zip(assets, haircut_values, strict=True) if v]
+    assert held == [c.bond.address.lower()] and total == sum(haircut_values)
     ghost = {
         "holders": holders,
         "cash_holders": cash_holders,
@@ -1806,6 +2115,10 @@ def test_core_invariants(
         "paused": r["paused"],
         "price": answer,
         "updated_at": updated_at,
+        "rounds": rounds,
+        "window": r["window"],
+        "max_reports": r["max_reports"],
+        "cap_bps": cap_bps,
         "heartbeat": heartbeat,
         "haircut_bps": haircut_bps,
         "feed_decimals": r["feed_decimals"],
@@ -1906,6 +2219,9 @@ def test_ladder_invariants(
             price,
             offered - amount,
         )
+        assert series.GRACE_PERIOD() == GRACE_PERIOD and series.graceEnd() == bill.grace_end
+        # The treasury funds repayment pools through fundRepayment.
+        _setup_send(chain, treasury, c.cash, "approve", series.address, MAX_UINT)
         bills.append(bill)
     _setup_send(chain, central_bank, c.cash, "mint", bills[0].contract.address, 300_000 * CASH)
     setup_id = text_to_bytes32("LADDER-SETUP")
@@ -1981,6 +2297,7 @@ def test_ladder_invariants(
     }
     fingerprint = {
         "nav": (c.vault, "totalAssets"),
+        "entry": (c.vault, "entryAssets"),
         "shares": (c.vault, "totalSupply"),
         "coin_supply": (c.coin, "totalSupply"),
         "series": (c.registry, "allSeries"),

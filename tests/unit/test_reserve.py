@@ -201,6 +201,35 @@ def test_concentration_cap__bounds_an_assets_share_of_what_is_counted(
     assert by_asset[gold.address] == (100 * WAD, 100 * WAD)
 
 
+@pytest.mark.parametrize("second_cap", [4_000, 5_000])
+def test_concentration_cap__each_round_compares_against_its_starting_split(
+    project, deployer, gov, system, reserve, bond, bond_feed, reserve_manager, second_cap
+):
+    """600 / 300 / 100 capped at 50% / 40% (or 50%) / 100%: the bond is capped (300 <= 40% of
+    1,000 leaves the second uncapped), so C = 400 / (1 - 50%) = 800, the bond 400. Comparing
+    later assets of a round with the new U but the old K counted 1,000 (the second asset above
+    its own value), or divided by zero with two 50% caps (found by the invariant review)."""
+    tokens = []
+    for symbol, cap in (("GLD", second_cap), ("CSH", 10_000)):
+        token = project.MockERC20.deploy(symbol, symbol, 18, sender=deployer)
+        feed = project.MockAggregator.deploy(8, sender=deployer)
+        gov(reserve, "setCollateral", token, feed, ONE_DAY, 0, cap)
+        tokens.append((token, feed))
+    gov(reserve, "setCollateral", bond, bond_feed, ONE_DAY, 0, 5_000)
+    bond_feed.report(10**8, sender=system.holders.oracle_reporter)
+    reserve.withdrawCollateral(
+        bond, deployer, bond.balanceOf(reserve) - 600 * WAD, sender=reserve_manager
+    )
+    for (token, feed), amount in zip(tokens, (300, 100), strict=True):
+        token.mint(reserve, amount * WAD, sender=deployer)
+        feed.set(10**8, ape.chain.pending_timestamp - 1, sender=deployer)
+    assets, _, counted, total = reserve.collateralBreakdown()
+    by_asset = dict(zip(assets, counted, strict=True))
+    assert total == reserve.collateralValue() == 800 * WAD
+    assert by_asset[bond.address] == 400 * WAD
+    assert [by_asset[t.address] for t, _ in tokens] == [300 * WAD, 100 * WAD]
+
+
 def test_concentration_cap__a_lone_capped_asset_counts_nothing(
     gov, system, reserve, bond, bond_feed
 ):

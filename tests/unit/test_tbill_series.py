@@ -161,6 +161,33 @@ def test_default__closes_the_pool_and_refuses_a_second_mark(make_series, cash, b
     assert series.balanceOf(buyer) == 1_000 * CASH
 
 
+def test_default__fixes_the_recovery_rate__later_cash_goes_back_to_the_treasury(
+    make_series, cash, buyer, bob, central_bank, deployer
+):
+    """Cash that reaches a defaulted series by a plain transfer (fundRepayment refuses it)
+    must not pay those still holding more than those already paid: every token is paid the
+    rate fixed at the default, and the surplus is returned to the treasury."""
+    series = _bought(make_series, cash, buyer, "B10", 91)
+    series.transfer(bob, 500 * CASH, sender=buyer)
+    cash.mint(series, 500 * CASH, sender=central_bank)  # half the face
+    ape.chain.mine(1, timestamp=series.graceEnd())
+    with ape.reverts(series.TBillNotDefaulted):
+        series.sweepSurplus(sender=bob)
+    series.redeem(500 * CASH, sender=buyer)  # records the default: 0.50 per bill
+    assert (series.defaultPool(), series.defaultSupply()) == (500 * CASH, 1_000 * CASH)
+    with ape.reverts(series.TBillNothingToPay, amount=0):
+        series.sweepSurplus(sender=bob)  # nothing beyond what the rate owes
+    cash.mint(series, 300 * CASH, sender=central_bank)  # a plain transfer after the default
+    assert series.redemptionValue(500 * CASH) == 250 * CASH  # still 0.50 per bill
+    treasury_before = cash.balanceOf(deployer)
+    receipt = series.sweepSurplus(sender=bob)
+    assert receipt.events.filter(series.SurplusReturned) == [series.SurplusReturned(300 * CASH)]
+    assert cash.balanceOf(deployer) - treasury_before == 300 * CASH
+    before = cash.balanceOf(bob)
+    series.redeem(500 * CASH, sender=bob)
+    assert cash.balanceOf(bob) - before == 250 * CASH  # the same as the first redeemer
+
+
 def test_mark_default__refused_in_grace_or_when_funded(make_series, cash, buyer, central_bank):
     series = _bought(make_series, cash, buyer, "B7", 91)
     with ape.reverts(series.TBillInGracePeriod, graceEnd=series.graceEnd()):
