@@ -1585,7 +1585,10 @@ class LadderMachine(ChainMachine):
             expect = ("TBillRepaymentShort", (owed, pool, bill.grace_end))
             payout = 0
         elif defaulted:
-            rate_pool, rate_supply = s[f"default_pool:{bill.code}"], s[f"default_supply:{bill.code}"]
+            rate_pool, rate_supply = (
+                s[f"default_pool:{bill.code}"],
+                s[f"default_supply:{bill.code}"],
+            )
             payout = amount * rate_pool // rate_supply
         elif pool < owed:  # this redemption records the default at the current pool
             payout = amount * pool // supply
