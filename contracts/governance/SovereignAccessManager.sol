@@ -16,15 +16,25 @@ import {Roles} from "./Roles.sol";
 ///     scheduled operation, the manager's own admin operations included (role
 ///     grants and revocations, function mappings, authority moves, delay setters,
 ///     the admin transfer). OpenZeppelin alone lets only the guardian of the target
-///     function's role cancel, and `ADMIN_ROLE` can have no guardian.
+///     function's role cancel, and `ADMIN_ROLE` can have no guardian. One
+///     exception, so that a guardian cannot hold the system hostage (pause, then
+///     cancel every unpause and its own replacement): a guardian cannot cancel its
+///     own removal, which must be scheduled at least {GUARDIAN_REMOVAL_NOTICE}
+///     ahead (another guardian can cancel it).
 ///  3. Delays that cannot be dropped: once the deployer has handed over, the admin
 ///     and every governor hold their roles with at least {MIN_EXECUTION_DELAY}, so
 ///     every governance act is public, and vetoable, for at least that long.
 ///  4. Separation of duties, both ways: the admin (or the pending admin) and the
 ///     governor may never also be minter, burner, oracle reporter, compliance
-///     officer or guardian; the minter may never be the oracle reporter. A
-///     conflicting grant is refused when it is scheduled (and again when it would
-///     execute), naming both roles.
+///     officer or guardian; the minter may never be the oracle reporter. A grant
+///     scheduled and not yet executed counts as held. A conflicting grant is
+///     refused when it is scheduled (and again when it would execute), naming both
+///     roles.
+///  5. Powers follow roles, not the other way round: only the system's roles
+///     (`Roles`) exist; every role's admin is the admin; no function is ever opened
+///     to the public; and a function delegated to an operating role is never
+///     mapped back to the admin or the governor, so the governing key cannot take
+///     a power (minting, say) by remapping the function instead of holding the role.
 /// @dev The deployer is the first admin, without a delay, so that it can wire the
 /// system; from {acceptAdminTransfer} on, rule 3 holds.
 contract SovereignAccessManager is AccessManager {
@@ -40,6 +50,14 @@ contract SovereignAccessManager is AccessManager {
     error SovereignConflictingRoles(address account, uint64 heldRole, uint64 requestedRole);
     /// @dev `roleId` was to be held with `executionDelay` seconds, below the `minimum`.
     error SovereignDelayTooShort(uint64 roleId, uint32 executionDelay, uint32 minimum);
+    /// @dev `roleId` is not one of the system's roles.
+    error SovereignUnknownRole(uint64 roleId);
+    /// @dev Role admins are fixed: the admin administers every role.
+    error SovereignFixedRoleAdmin(uint64 roleId);
+    /// @dev `selector` of `target`, held by `currentRole`, may not be mapped to `requestedRole`.
+    error SovereignFunctionLocked(address target, bytes4 selector, uint64 currentRole, uint64 requestedRole);
+    /// @dev A guardian's removal was scheduled for `when`, before the `earliest` the notice allows.
+    error SovereignGuardianRemovalTooSoon(uint48 when, uint256 earliest);
 
     /// @notice The admin `from` proposed `to` as its successor, to hold the role with `executionDelay`.
     event AdminTransferStarted(address indexed from, address indexed to, uint32 executionDelay);
@@ -51,6 +69,9 @@ contract SovereignAccessManager is AccessManager {
     /// @notice One hour: the shortest time a guardian on call is given to see a
     /// scheduled governance act and cancel it.
     uint32 public constant MIN_EXECUTION_DELAY = 1 hours;
+    /// @notice Seven days: the public notice of a guardian's removal, which that guardian
+    /// cannot cancel; long enough for holders to see it coming and act.
+    uint32 public constant GUARDIAN_REMOVAL_NOTICE = 7 days;
 
     /// @notice The current (single) admin.
     address public admin;
@@ -58,6 +79,9 @@ contract SovereignAccessManager is AccessManager {
     address public pendingAdmin;
     /// @notice The execution delay the pending admin will hold the role with [seconds].
     uint32 public pendingAdminDelay;
+    /// @dev Until when a scheduled grant of a role to an account is pending [unix seconds]:
+    /// its execution time plus OpenZeppelin's expiration; cleared when cancelled.
+    mapping(address account => mapping(uint64 roleId => uint48)) private _pendingGrantUntil;
 
     /// @param initialAdmin The deployer, who wires the system and then transfers the role.
     constructor(address initialAdmin) AccessManager(initialAdmin) {
@@ -124,19 +148,39 @@ contract SovereignAccessManager is AccessManager {
         override
         returns (bytes32 operationId, uint32 nonce)
     {
+        address grantee;
+        uint64 grantedRole;
         if (target == address(this) && data.length >= 4) {
             bytes4 selector = bytes4(data[:4]);
             if (selector == this.grantRole.selector) {
-                (uint64 roleId, address account, uint32 executionDelay) =
-                    abi.decode(data[4:], (uint64, address, uint32));
-                if (roleId == ADMIN_ROLE) revert SovereignAdminTransferRequired();
-                _checkGrant(roleId, account, executionDelay);
+                uint32 executionDelay;
+                (grantedRole, grantee, executionDelay) = abi.decode(data[4:], (uint64, address, uint32));
+                if (grantedRole == ADMIN_ROLE) revert SovereignAdminTransferRequired();
+                _checkGrant(grantedRole, grantee, executionDelay);
             } else if (selector == this.beginAdminTransfer.selector) {
                 (address newAdmin, uint32 executionDelay) = abi.decode(data[4:], (address, uint32));
                 _checkAdminCandidate(newAdmin, executionDelay);
+            } else if (selector == this.revokeRole.selector) {
+                (uint64 roleId,) = abi.decode(data[4:], (uint64, address));
+                uint256 earliest = block.timestamp + GUARDIAN_REMOVAL_NOTICE;
+                if (roleId == Roles.GUARDIAN && when < earliest) revert SovereignGuardianRemovalTooSoon(when, earliest);
             }
         }
-        return super.schedule(target, data, when);
+        (operationId, nonce) = super.schedule(target, data, when);
+        if (grantee != address(0)) {
+            // Pending until it can no longer execute: its time plus the expiration.
+            _pendingGrantUntil[grantee][grantedRole] = getSchedule(operationId) + expiration();
+        }
+    }
+
+    /// @inheritdoc AccessManager
+    /// @dev A cancelled grant stops counting as held.
+    function cancel(address caller, address target, bytes calldata data) public override returns (uint32 nonce) {
+        nonce = super.cancel(caller, target, data);
+        if (target == address(this) && data.length >= 4 && bytes4(data[:4]) == this.grantRole.selector) {
+            (uint64 roleId, address account,) = abi.decode(data[4:], (uint64, address, uint32));
+            delete _pendingGrantUntil[account][roleId];
+        }
     }
 
     /// @dev Adds the separation-of-duties and minimum-delay rules to every grant.
@@ -157,19 +201,42 @@ contract SovereignAccessManager is AccessManager {
         return super._revokeRole(roleId, account);
     }
 
-    /// @dev Rule 2: the guardian may cancel every scheduled operation, besides
-    /// whoever OpenZeppelin already allows (its scheduler, the admin, the guardian
-    /// of the target function's role).
+    /// @dev Rule 2: the guardian may cancel every scheduled operation but its own
+    /// removal, besides whoever OpenZeppelin already allows (its scheduler, the
+    /// admin, the guardian of the target function's role).
     function _canCancel(address caller, address target, bytes calldata data) internal view override returns (bool) {
         if (super._canCancel(caller, target, data)) return true;
-        (bool isGuardian,) = hasRole(Roles.GUARDIAN, _msgSender());
-        return isGuardian;
+        address sender = _msgSender();
+        (bool isGuardian,) = hasRole(Roles.GUARDIAN, sender);
+        if (!isGuardian) return false;
+        if (target == address(this) && bytes4(data[:4]) == this.revokeRole.selector) {
+            (uint64 roleId, address account) = abi.decode(data[4:], (uint64, address));
+            if (roleId == Roles.GUARDIAN && account == sender) return false;
+        }
+        return true;
+    }
+
+    /// @dev Rule 5: role admins are fixed (the admin's).
+    function _setRoleAdmin(uint64 roleId, uint64) internal pure override {
+        revert SovereignFixedRoleAdmin(roleId);
+    }
+
+    /// @dev Rule 5: only the system's roles, never the public, and never back from an
+    /// operating role to the admin or the governor.
+    function _setTargetFunctionRole(address target, bytes4 selector, uint64 roleId) internal override {
+        if (!_isKnown(roleId)) revert SovereignUnknownRole(roleId);
+        uint64 current = getTargetFunctionRole(target, selector);
+        if (!_isGoverning(current) && _isGoverning(roleId)) {
+            revert SovereignFunctionLocked(target, selector, current, roleId);
+        }
+        super._setTargetFunctionRole(target, selector, roleId);
     }
 
     // ================================================================ rules
 
     /// @dev Rules 3 and 4 for a grant of `roleId` to `account`.
     function _checkGrant(uint64 roleId, address account, uint32 executionDelay) private view {
+        if (!_isKnown(roleId)) revert SovereignUnknownRole(roleId);
         if (roleId == Roles.GOVERNOR && executionDelay < MIN_EXECUTION_DELAY) {
             revert SovereignDelayTooShort(roleId, executionDelay, MIN_EXECUTION_DELAY);
         }
@@ -207,10 +274,15 @@ contract SovereignAccessManager is AccessManager {
         return type(uint64).max;
     }
 
+    /// @dev Granted (active or after a grant delay), or scheduled to be granted.
     function _holds(uint64 roleId, address account) private view returns (bool) {
-        // `since != 0` also covers a grant that is scheduled but not yet active.
         (uint48 since,,,) = getAccess(roleId, account);
-        return since != 0;
+        return since != 0 || _pendingGrantUntil[account][roleId] >= block.timestamp;
+    }
+
+    /// @dev The admin role and the roles of `Roles` (1 to 11); not the public role.
+    function _isKnown(uint64 roleId) private pure returns (bool) {
+        return roleId <= Roles.VAULT_MANAGER;
     }
 
     function _isGoverning(uint64 roleId) private pure returns (bool) {

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from ape import chain
 from eth_utils import function_signature_to_4byte_selector
 
+from sovereign.roles import Role
+
 
 class NotPermitted(Exception):
     """The sender holds no role that may call the function."""
@@ -41,10 +43,26 @@ def permission(manager, sender, contract, method: str) -> Permission:
     return Permission(bool(immediate), int(delay))
 
 
+# Margin [seconds] added to a guardian removal's earliest time, so that the schedule
+# still holds when its transaction is mined a little later than the clock read now.
+REMOVAL_MARGIN = 3_600
+
+
+def earliest_execution(manager, contract, method: str, *args) -> int:
+    """The time to schedule ``method(*args)`` for: 0 (as soon as the delay allows), or for
+    a guardian's removal the manager's public notice (GUARDIAN_REMOVAL_NOTICE) from now."""
+    if contract.address == manager.address and method == "revokeRole" and args:
+        if int(args[0]) == int(Role.GUARDIAN):
+            notice = int(manager.GUARDIAN_REMOVAL_NOTICE())
+            return chain.pending_timestamp + notice + REMOVAL_MARGIN
+    return 0
+
+
 def schedule(manager, contract, method: str, *args, sender):
     """Schedule a delayed call; returns the receipt of ``schedule``."""
     data = getattr(contract, method).encode_input(*args)
-    return manager.schedule(contract.address, data, 0, sender=sender)
+    when = earliest_execution(manager, contract, method, *args)
+    return manager.schedule(contract.address, data, when, sender=sender)
 
 
 def execute(manager, contract, method: str, *args, sender):
@@ -70,8 +88,10 @@ def call(manager, contract, method: str, *args, sender, travel: bool = False):
             f"{contract.contract_type.name}.{method} needs a scheduled call with a "
             f"{perm.delay} s delay; schedule it and execute it after the delay"
         )
-    schedule(manager, contract, method, *args, sender=sender)
-    chain.pending_timestamp += perm.delay
+    receipt = schedule(manager, contract, method, *args, sender=sender)
+    # The time the operation becomes executable, from its OperationScheduled event.
+    scheduled = receipt.events.filter(manager.OperationScheduled)[0]
+    chain.pending_timestamp = max(int(scheduled.schedule), chain.pending_timestamp)
     return execute(manager, contract, method, *args, sender=sender)
 
 

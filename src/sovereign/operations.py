@@ -149,10 +149,14 @@ class Operator:
                 f"{description} is scheduled; it can be executed from "
                 f"{datetime.fromtimestamp(when, UTC):%Y-%m-%d %H:%M:%S} UTC ({when - now:,} s)"
             )
+        # A guardian's removal runs only after the manager's public notice.
+        earliest = governance.earliest_execution(manager, contract, method, *args)
+        if earliest:
+            delay = max(delay, earliest - now)
         receipt = self._checked_send(
             manager,
             "schedule",
-            (contract.address, data, 0),
+            (contract.address, data, earliest),
             sender,
             f"schedule ({delay:,} s delay): {description}",
         )

@@ -388,7 +388,7 @@ def test_admin_lockout__admin_never_removed_nor_handed_to_an_account_that_cannot
         account=governor.address,
     )  # fmt: skip
     assert_reverts(
-        manager.AccessManagerLockedRole, *execute, ops["lock-role"], by=governor, roleId=0
+        manager.SovereignFixedRoleAdmin, *execute, ops["lock-role"], by=governor, roleId=0
     )
     # A successor that can never accept (a contract without the call) changes nothing.
     send(manager.execute, manager, ops["to-contract"], sender=governor)

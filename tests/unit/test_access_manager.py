@@ -235,3 +235,101 @@ def test_role_matrix__table_and_json(system):
     assert rows["admin"]["holders"] == [
         {"account": system.holders.governor.address, "execution_delay": ONE_DAY}
     ]
+
+
+# ------------------------------------------------------------------ powers follow roles
+
+
+def _schedule_and_run(manager, governor, data, when=0):
+    """Schedule a manager operation as the governor (admin) and execute it when due."""
+    receipt = manager.schedule(manager, data, when, sender=governor)
+    due = receipt.events.filter(manager.OperationScheduled)[0].schedule
+    ape.chain.pending_timestamp = max(due, ape.chain.pending_timestamp)
+    return manager.execute(manager, data, sender=governor)
+
+
+def test_guardian_cannot_cancel_its_own_removal__which_needs_a_week_of_notice(
+    system, manager, coin, governor, guardian, alice
+):
+    """The review's hostage case: a guardian pauses, then cancels every unpause and its own
+    replacement. Now its removal must be scheduled a week ahead and it cannot cancel that
+    (it still cancels everything else, the unpause included); then the governor unpauses."""
+    coin.pause(7, sender=guardian)
+    unpause = coin.unpause.encode_input(7)
+    manager.schedule(coin, unpause, 0, sender=governor)
+    manager.cancel(governor, coin, unpause, sender=guardian)
+    removal = manager.revokeRole.encode_input(int(Role.GUARDIAN), guardian)
+    now = ape.chain.pending_timestamp
+    notice = manager.GUARDIAN_REMOVAL_NOTICE()
+    assert notice == 7 * ONE_DAY
+    with ape.reverts(manager.SovereignGuardianRemovalTooSoon):
+        manager.schedule(manager, removal, 0, sender=governor)
+    manager.schedule(manager, removal, now + notice + 60, sender=governor)
+    with ape.reverts(manager.AccessManagerUnauthorizedCancel):
+        manager.cancel(governor, manager, removal, sender=guardian)
+    ape.chain.pending_timestamp = now + notice + 60
+    manager.execute(manager, removal, sender=governor)
+    assert not manager.hasRole(int(Role.GUARDIAN), guardian)[0]
+    governance.call(manager, coin, "unpause", 7, sender=governor, travel=True)
+    assert coin.pausedFlags() == 0
+
+
+def test_another_guardian_can_cancel_a_guardians_removal(
+    system, manager, governor, guardian, alice
+):
+    _schedule_and_run(
+        manager, governor, manager.grantRole.encode_input(int(Role.GUARDIAN), alice, 0)
+    )
+    removal = manager.revokeRole.encode_input(int(Role.GUARDIAN), guardian)
+    manager.schedule(manager, removal, ape.chain.pending_timestamp + 8 * ONE_DAY, sender=governor)
+    manager.cancel(governor, manager, removal, sender=alice)
+
+
+def test_only_the_systems_roles_exist(system, manager, reserve, governor):
+    """The review's path around separation of duties: a custom role 42 granted to the governor
+    with no delay, then mint mapped to it. Unknown roles are refused, the grant when scheduled."""
+    with ape.reverts(manager.SovereignUnknownRole, roleId=42):
+        manager.schedule(
+            manager, manager.grantRole.encode_input(42, governor, 0), 0, sender=governor
+        )
+    remap = manager.setTargetFunctionRole.encode_input(reserve, [b"\x01\x02\x03\x04"], 42)
+    with ape.reverts(manager.SovereignUnknownRole, roleId=42):
+        _schedule_and_run(manager, governor, remap)
+
+
+def test_role_admins_are_fixed(system, manager, governor):
+    data = manager.setRoleAdmin.encode_input(int(Role.GUARDIAN), int(Role.MINTER))
+    with ape.reverts(manager.SovereignFixedRoleAdmin, roleId=int(Role.GUARDIAN)):
+        _schedule_and_run(manager, governor, data)
+
+
+@pytest.mark.parametrize("to_role", [Role.GOVERNOR, Role.ADMIN, Role.PUBLIC])
+def test_an_operating_function_is_never_mapped_back_to_the_governor_or_the_public(
+    system, manager, reserve, governor, to_role
+):
+    """The review's remap path: Reserve.mint mapped to the governor (or opened to all)."""
+    mint = governance.selector(reserve, "mint")
+    data = manager.setTargetFunctionRole.encode_input(reserve, [mint], int(to_role))
+    error = (
+        manager.SovereignUnknownRole if to_role is Role.PUBLIC else manager.SovereignFunctionLocked
+    )
+    with ape.reverts(error):
+        _schedule_and_run(manager, governor, data)
+    assert manager.getTargetFunctionRole(reserve, mint) == int(Role.MINTER)
+
+
+def test_a_scheduled_grant_counts_as_held(system, manager, governor, guardian, alice):
+    """Two grants that conflict only with each other: the second is refused when it is
+    scheduled, not at execution; once the first is cancelled, it may be scheduled."""
+    first = manager.grantRole.encode_input(int(Role.GOVERNOR), alice, ONE_DAY)
+    manager.schedule(manager, first, 0, sender=governor)
+    second = manager.grantRole.encode_input(int(Role.MINTER), alice, 0)
+    with ape.reverts(
+        manager.SovereignConflictingRoles,
+        account=alice.address,
+        heldRole=int(Role.GOVERNOR),
+        requestedRole=int(Role.MINTER),
+    ):
+        manager.schedule(manager, second, 0, sender=governor)
+    manager.cancel(governor, manager, first, sender=guardian)
+    manager.schedule(manager, second, 0, sender=governor)
