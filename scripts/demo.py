@@ -7,6 +7,7 @@ story of treasury operations and prints the state after it.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from ape import accounts, chain, project
@@ -47,9 +48,19 @@ def main():
         holders,
         config,
         collateral=[
-            CollateralSpec("SB30", bond, feed_decimals=FEED_DECIMALS, haircut_bps=500),
+            # Each stub's first answer is forced at deployment; the reporter's later
+            # reports move it within the deviation bound over the window.
+            CollateralSpec(
+                "SB30",
+                bond,
+                feed_decimals=FEED_DECIMALS,
+                haircut_bps=500,
+                initial_price=Decimal("1.00"),
+            ),
             # The reserve's own redemption cash counts at par, with no haircut.
-            CollateralSpec("eSHL", CASH, feed_decimals=FEED_DECIMALS, haircut_bps=0),
+            CollateralSpec(
+                "eSHL", CASH, feed_decimals=FEED_DECIMALS, haircut_bps=0, initial_price=Decimal("1")
+            ),
         ],
     )
     cash = system.cash

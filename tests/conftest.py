@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from decimal import Decimal
 
 import ape
 import pytest
@@ -179,9 +180,16 @@ def system(deployer, holders, config, bond, reporter, central_bank, registrar, e
         deployer,
         holders,
         config,
-        collateral=[CollateralSpec("SB30", bond, feed_decimals=FEED_DECIMALS, heartbeat=ONE_DAY)],
+        collateral=[
+            CollateralSpec(
+                "SB30",
+                bond,
+                feed_decimals=FEED_DECIMALS,
+                heartbeat=ONE_DAY,
+                initial_price=Decimal("1.00"),  # round 1, forced at deployment
+            )
+        ],
     )
-    sys_.feeds["SB30"].report(10**FEED_DECIMALS, sender=reporter)  # 1 bond = 1.00 SHL
     bond.mint(sys_.reserve, 1_020_000 * 10**18, sender=deployer)
     sys_.cash.mint(sys_.reserve, 500_000 * 10**6, sender=central_bank)
     sys_.reserve.registerParticipant(exchange, text_to_bytes32("LIC-1"), sender=registrar)

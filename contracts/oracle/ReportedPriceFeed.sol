@@ -24,6 +24,9 @@ contract ReportedPriceFeed is AggregatorV3Interface, AccessManaged {
     /// @dev The answer moves `deviationBps` from `anchor` (an answer in effect within
     /// the window), beyond `maxDeviationBps`.
     error FeedDeviationTooLarge(int256 anchor, int256 answer, uint256 deviationBps, uint256 maxDeviationBps);
+    /// @dev The feed has no answer yet: its first answer is governance's ({forceReport}), as
+    /// nothing would bound a reporter's.
+    error FeedNoReference();
     /// @dev `reports` reports already fall within the `window`: wait, or have governance force the answer.
     error FeedTooManyReports(uint256 reports, uint256 window);
     /// @dev The deviation window asked for is outside [MIN_DEVIATION_WINDOW, MAX_DEVIATION_WINDOW].
@@ -99,27 +102,29 @@ contract ReportedPriceFeed is AggregatorV3Interface, AccessManaged {
 
     /// @notice Write a new answer, at most `maxDeviationBps` from every answer in
     /// effect during the last `deviationWindow` seconds.
-    /// @dev Caller: the oracle-reporter role. Emits {AnswerUpdated}. Reverts with
+    /// @dev Caller: the oracle-reporter role, once the feed has a first answer
+    /// ({FeedNoReference} before). Emits {AnswerUpdated}. Reverts with
     /// {FeedInvalidAnswer}, {FeedDeviationTooLarge} or {FeedTooManyReports}.
     function report(int256 answer) external restricted {
         _checkAnswer(answer);
-        if (latestRound != 0) {
-            (int256 low, int256 high) = _windowRange();
-            // The farthest answer in the window, relative to itself: the lowest for a
-            // rise, the highest for a fall.
-            uint256 fromLow = _deviationBps(low, answer);
-            uint256 fromHigh = _deviationBps(high, answer);
-            (int256 anchor, uint256 deviationBps) = fromLow >= fromHigh ? (low, fromLow) : (high, fromHigh);
-            if (deviationBps > maxDeviationBps) {
-                revert FeedDeviationTooLarge(anchor, answer, deviationBps, maxDeviationBps);
-            }
+        if (latestRound == 0) revert FeedNoReference();
+        (int256 low, int256 high) = _windowRange();
+        // The farthest answer in the window, relative to itself: the lowest for a
+        // rise, the highest for a fall.
+        uint256 fromLow = _deviationBps(low, answer);
+        uint256 fromHigh = _deviationBps(high, answer);
+        (int256 anchor, uint256 deviationBps) = fromLow >= fromHigh ? (low, fromLow) : (high, fromHigh);
+        if (deviationBps > maxDeviationBps) {
+            revert FeedDeviationTooLarge(anchor, answer, deviationBps, maxDeviationBps);
         }
         _write(answer, false);
     }
 
-    /// @notice Write a new answer without the deviation guard (a revaluation, a default).
-    /// @dev Caller: the governor role (with its execution delay). The forced answer is
-    /// the reference of later reports. Emits {AnswerForced} and {AnswerUpdated}.
+    /// @notice Write a new answer without the deviation guard (the first answer, a
+    /// revaluation, a default).
+    /// @dev Caller: the governor role (with its execution delay; the deployer, as admin,
+    /// before the feed is wired). The forced answer is the reference of later reports.
+    /// Emits {AnswerForced} and {AnswerUpdated}.
     function forceReport(int256 answer) external restricted {
         _checkAnswer(answer);
         emit AnswerForced(_rounds[latestRound].answer, answer, latestRound + 1);

@@ -50,6 +50,11 @@ class CollateralSpec:
     heartbeat: int = 86_400  # seconds
     haircut_bps: int = 200
     concentration_cap_bps: int = BPS
+    # The first answer of a deployed oracle stub [unit of account per whole asset],
+    # forced by the deployer before the stub is wired (ReportedPriceFeed.report refuses
+    # a first answer: nothing would bound it). None leaves the stub without an answer
+    # (the asset counts zero) until the governor forces one.
+    initial_price: Decimal | None = None
 
 
 @dataclass
@@ -307,6 +312,16 @@ def _collateral_feed(spec: CollateralSpec, manager, config: SystemConfig, deploy
     return feed
 
 
+def _initial_price(spec: CollateralSpec, feed, send, deployer) -> None:
+    """The stub's first answer, forced by the deployer as admin (the feed is not wired yet)."""
+    if spec.feed is None and spec.initial_price is not None:
+        answer = int(spec.initial_price.scaleb(spec.feed_decimals))
+        send(
+            f"forceReport {spec.symbol}",
+            lambda: feed.forceReport(answer, sender=deployer),
+        )
+
+
 def _initial_parameters(system: System, collateral, feeds, send, deployer) -> None:
     """Step 4: the parameters the deployer sets as admin before any function is mapped."""
     config, reserve, vault = system.config, system.reserve, system.vault
@@ -329,6 +344,7 @@ def _initial_parameters(system: System, collateral, feeds, send, deployer) -> No
         ),
     )
     for spec, feed in zip(collateral, feeds, strict=True):
+        _initial_price(spec, feed, send, deployer)
         asset = system.cash if spec.asset == CASH else spec.asset
         send(
             f"setCollateral {spec.symbol}",

@@ -62,6 +62,8 @@ _COLLATERAL_KEYS = {
     "heartbeat": (int, (60, 7 * 86_400), 86_400),
     "haircut_bps": (int, (0, 9_000), 200),
     "cap_bps": (int, (100, 10_000), 10_000),
+    # The oracle stub's first answer (a decimal string); none leaves it unpriced.
+    "price": (Decimal, (Decimal("0"), Decimal("1000000000")), None),
 }
 
 
@@ -102,6 +104,7 @@ def _collateral(path, value) -> list[CollateralSpec]:
                 heartbeat=got["heartbeat"],
                 haircut_bps=got["haircut_bps"],
                 concentration_cap_bps=got["cap_bps"],
+                initial_price=got["price"],
             )
         )
     return specs

@@ -23,7 +23,15 @@ def test_the_shipped_local_config_loads():
     )
     assert holders is None
     assert collateral == [
-        CollateralSpec("eSHL", CASH, feed=None, feed_decimals=8, heartbeat=86_400, haircut_bps=0)
+        CollateralSpec(
+            "eSHL",
+            CASH,
+            feed=None,
+            feed_decimals=8,
+            heartbeat=86_400,
+            haircut_bps=0,
+            initial_price=Decimal("1.00"),
+        )
     ]
 
 

@@ -137,6 +137,19 @@ def test_set_max_deviation__bounded(system, gov, feed):
     assert receipt.events.filter(feed.MaxDeviationSet) == [feed.MaxDeviationSet(1_000, 200)]
 
 
+def test_first_answer__is_governances_not_the_reporters(project, accounts, system):
+    """A new stub has nothing to bound its first report by: only forceReport sets it."""
+    admin = accounts[19]  # its own manager, where it may call everything (nothing mapped)
+    manager = project.SovereignAccessManager.deploy(admin, sender=admin)
+    feed = project.ReportedPriceFeed.deploy(manager, 8, "new", 1_000, 86_400, sender=admin)
+    assert feed.latestRoundData() == (0, 0, 0, 0, 0)
+    with ape.reverts(feed.FeedNoReference):
+        feed.report(10**8, sender=admin)
+    feed.forceReport(10**8, sender=admin)
+    feed.report(11 * 10**7, sender=admin)  # bounded by the forced answer from now on
+    assert system.feeds["SB30"].latestRoundData()[:2] == (1, 10**8)  # forced at deployment
+
+
 def test_decimals_above_18__refused(project, accounts, system):
     deployer = accounts[19]  # see test_settlement_cash: a deployer used nowhere else
     with ape.reverts(project.ReportedPriceFeed.FeedInvalidDecimals, decimals=19):
