@@ -25,16 +25,22 @@ import {Roles} from "./Roles.sol";
 ///     and every governor hold their roles with at least {MIN_EXECUTION_DELAY}, so
 ///     every governance act is public, and vetoable, for at least that long.
 ///  4. Separation of duties, both ways: the admin (or the pending admin) and the
-///     governor may never also be minter, burner, oracle reporter, compliance
-///     officer or guardian; the minter may never be the oracle reporter. A grant
+///     governor may hold no other role (minter, burner, oracle reporter, compliance
+///     officer, guardian, reserve manager, registrar, central bank, debt office,
+///     vault manager); the minter may never be the oracle reporter. A grant
 ///     scheduled and not yet executed counts as held. A conflicting grant is
 ///     refused when it is scheduled (and again when it would execute), naming both
 ///     roles.
 ///  5. Powers follow roles, not the other way round: only the system's roles
 ///     (`Roles`) exist; every role's admin is the admin; no function is ever opened
-///     to the public; and a function delegated to an operating role is never
-///     mapped back to the admin or the governor, so the governing key cannot take
-///     a power (minting, say) by remapping the function instead of holding the role.
+///     to the public; the manager's own functions stay the admin's; and a function
+///     is delegated once: after its first mapping it may move only between the
+///     admin and the governor, and only if it was mapped to one of them. So no key
+///     takes a power (minting, say) by a remap instead of holding the role.
+///  6. Every contract answers to this manager for ever: {updateAuthority} is
+///     refused. Moving a contract to another manager would hand all of its powers
+///     to whoever runs that manager; like the contracts' code, their governance is
+///     not upgradeable (a successor system is deployed beside this one).
 /// @dev The deployer is the first admin, without a delay, so that it can wire the
 /// system; from {acceptAdminTransfer} on, rule 3 holds.
 contract SovereignAccessManager is AccessManager {
@@ -56,6 +62,8 @@ contract SovereignAccessManager is AccessManager {
     error SovereignFixedRoleAdmin(uint64 roleId);
     /// @dev `selector` of `target`, held by `currentRole`, may not be mapped to `requestedRole`.
     error SovereignFunctionLocked(address target, bytes4 selector, uint64 currentRole, uint64 requestedRole);
+    /// @dev Contracts never move to another manager (rule 6).
+    error SovereignAuthorityFixed(address target);
     /// @dev A guardian's removal was scheduled for `when`, before the `earliest` the notice allows.
     error SovereignGuardianRemovalTooSoon(uint48 when, uint256 earliest);
 
@@ -82,6 +90,8 @@ contract SovereignAccessManager is AccessManager {
     /// @dev Until when a scheduled grant of a role to an account is pending [unix seconds]:
     /// its execution time plus OpenZeppelin's expiration; cleared when cancelled.
     mapping(address account => mapping(uint64 roleId => uint48)) private _pendingGrantUntil;
+    /// @dev Whether a function was ever mapped (rule 5: delegated once).
+    mapping(address target => mapping(bytes4 selector => bool)) private _mapped;
 
     /// @param initialAdmin The deployer, who wires the system and then transfers the role.
     constructor(address initialAdmin) AccessManager(initialAdmin) {
@@ -216,19 +226,27 @@ contract SovereignAccessManager is AccessManager {
         return true;
     }
 
+    /// @inheritdoc AccessManager
+    /// @dev Rule 6: always refused, whoever asks.
+    function updateAuthority(address target, address) public pure override {
+        revert SovereignAuthorityFixed(target);
+    }
+
     /// @dev Rule 5: role admins are fixed (the admin's).
     function _setRoleAdmin(uint64 roleId, uint64) internal pure override {
         revert SovereignFixedRoleAdmin(roleId);
     }
 
-    /// @dev Rule 5: only the system's roles, never the public, and never back from an
-    /// operating role to the admin or the governor.
+    /// @dev Rule 5: only the system's roles, never the public, never the manager's own
+    /// functions, and a function is delegated once (then only admin <-> governor).
     function _setTargetFunctionRole(address target, bytes4 selector, uint64 roleId) internal override {
         if (!_isKnown(roleId)) revert SovereignUnknownRole(roleId);
         uint64 current = getTargetFunctionRole(target, selector);
-        if (!_isGoverning(current) && _isGoverning(roleId)) {
+        bool mapped = _mapped[target][selector];
+        if (target == address(this) || (mapped && !(_isGoverning(current) && _isGoverning(roleId)))) {
             revert SovereignFunctionLocked(target, selector, current, roleId);
         }
+        _mapped[target][selector] = true;
         super._setTargetFunctionRole(target, selector, roleId);
     }
 
@@ -246,7 +264,10 @@ contract SovereignAccessManager is AccessManager {
 
     /// @dev Rules 3 and 4 for a proposed admin.
     function _checkAdminCandidate(address newAdmin, uint32 executionDelay) private view {
-        if (newAdmin == address(0) || newAdmin == admin) revert SovereignInvalidAdmin(newAdmin);
+        // Never the manager itself: it would be its own admin, for ever.
+        if (newAdmin == address(0) || newAdmin == admin || newAdmin == address(this)) {
+            revert SovereignInvalidAdmin(newAdmin);
+        }
         if (executionDelay < MIN_EXECUTION_DELAY) {
             revert SovereignDelayTooShort(ADMIN_ROLE, executionDelay, MIN_EXECUTION_DELAY);
         }
@@ -259,10 +280,8 @@ contract SovereignAccessManager is AccessManager {
     /// counts as held by the admin and by the pending admin.
     function _conflictHeld(uint64 roleId, address account) private view returns (uint64) {
         if (_isGoverning(roleId)) {
-            uint64[5] memory operating =
-                [Roles.MINTER, Roles.BURNER, Roles.ORACLE_REPORTER, Roles.COMPLIANCE, Roles.GUARDIAN];
-            for (uint256 i; i < operating.length; ++i) {
-                if (_holds(operating[i], account)) return operating[i];
+            for (uint64 role = Roles.MINTER; role <= Roles.VAULT_MANAGER; ++role) {
+                if (_holds(role, account)) return role;
             }
         } else if (_isOperating(roleId)) {
             if (account == admin || account == pendingAdmin) return ADMIN_ROLE;
@@ -289,8 +308,8 @@ contract SovereignAccessManager is AccessManager {
         return roleId == ADMIN_ROLE || roleId == Roles.GOVERNOR;
     }
 
+    /// @dev Every role but the admin's and the governor's (Roles 2 to 11).
     function _isOperating(uint64 roleId) private pure returns (bool) {
-        return roleId == Roles.MINTER || roleId == Roles.BURNER || roleId == Roles.ORACLE_REPORTER
-            || roleId == Roles.COMPLIANCE || roleId == Roles.GUARDIAN;
+        return roleId >= Roles.MINTER && roleId <= Roles.VAULT_MANAGER;
     }
 }

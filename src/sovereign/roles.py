@@ -99,7 +99,6 @@ ADMIN_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "setTargetAdminDelay",
         "setTargetFunctionRole",
         "setTargetClosed",
-        "updateAuthority",
         "beginAdminTransfer",
         "cancelAdminTransfer",
     ),

@@ -312,7 +312,7 @@ def test_role_escalation__no_holder_grants_itself_or_widens_its_powers(
         assert_reverts(
             unauthorized, manager.setTargetFunctionRole, reserve, [mint], 2**64 - 1, **me
         )
-        assert_reverts(unauthorized, manager.updateAuthority, coin, who, **me)
+        assert_reverts(manager.SovereignAuthorityFixed, manager.updateAuthority, coin, who)
     grant = manager.grantRole.encode_input(int(Role.MINTER), mallory, 0)
     assert_reverts(unauthorized, manager.multicall, [grant], by=mallory, msgsender=mallory.address)
     assert_reverts(
@@ -841,7 +841,8 @@ def test_upgrade__there_is_no_upgrade_path(system, mallory):
     # No contract is a proxy (EIP-1967 slots empty) or has an upgrade function; none but
     # the AccessManager contains DELEGATECALL (its Multicall, to itself: the sender is kept,
     # see the role-escalation test) and none SELFDESTRUCT or CALLCODE; the manager only
-    # maps selectors to roles, it has no function that takes code.
+    # maps selectors to roles, it has no function that takes code, and no contract can be
+    # moved to another manager (updateAuthority always reverts).
     provider = ape.chain.provider
     contracts = {
         "manager": system.manager, "stablecoin": system.stablecoin, "reserve": system.reserve,
@@ -867,8 +868,26 @@ def test_upgrade__there_is_no_upgrade_path(system, mallory):
     series = bytes(ape.project.TBillSeries.contract_type.runtime_bytecode.to_bytes())
     assert not {DELEGATECALL, CALLCODE, SELFDESTRUCT} & _opcodes(series)
     assert {m.name for m in system.manager.contract_type.mutable_methods} == {
-        "acceptAdminTransfer", "beginAdminTransfer", "cancel", "cancelAdminTransfer",
-        "consumeScheduledOp", "execute", "grantRole", "labelRole", "multicall", "renounceRole",
-        "revokeRole", "schedule", "setGrantDelay", "setRoleAdmin", "setRoleGuardian",
-        "setTargetAdminDelay", "setTargetClosed", "setTargetFunctionRole", "updateAuthority",
-    }  # fmt: skip
+        "acceptAdminTransfer",
+        "beginAdminTransfer",
+        "cancel",
+        "cancelAdminTransfer",
+        "consumeScheduledOp",
+        "execute",
+        "grantRole",
+        "labelRole",
+        "multicall",
+        "renounceRole",
+        "revokeRole",
+        "schedule",
+        "setGrantDelay",
+        "setRoleAdmin",
+        "setRoleGuardian",
+        "setTargetAdminDelay",
+        "setTargetClosed",
+        "setTargetFunctionRole",
+    }  # fmt: skip  (updateAuthority is pure: it always reverts, no contract ever moves)
+    assert_reverts(
+        system.manager.SovereignAuthorityFixed, system.manager.updateAuthority,
+        system.reserve, mallory, by=system.holders.governor, target=system.reserve.address,
+    )  # fmt: skip

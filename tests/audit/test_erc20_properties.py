@@ -207,6 +207,9 @@ def test_permit_sets_the_allowance_once_for_its_own_domain_and_deadline(
             )
 
         first = signed(deadline, nonce)
+        # The permit's block at now + 1 exactly: Anvil otherwise stamps it with the wall
+        # clock, which a busy machine moves past a deadline of now + 1 (lifetime 0).
+        ape.chain.provider.make_request("evm_setNextBlockTimestamp", [now + 1])
         send(token.permit, alice, bob, value, deadline, *first, sender=bob)
         assert read(token.allowance, alice, bob) == value
         assert read(token.nonces, alice) == nonce + 1
