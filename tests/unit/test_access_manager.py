@@ -333,3 +333,47 @@ def test_a_scheduled_grant_counts_as_held(system, manager, governor, guardian, a
         manager.schedule(manager, second, 0, sender=governor)
     manager.cancel(governor, manager, first, sender=guardian)
     manager.schedule(manager, second, 0, sender=governor)
+
+
+def test_a_function_is_delegated_once(system, manager, reserve, governor):
+    """The governance machine's holes: mint remapped to the guardian or to a role the admin
+    may hold; a governor function moved to the admin and then to an operating role; the
+    manager's own beginAdminTransfer remapped to the burner. All refused."""
+    mint = governance.selector(reserve, "mint")
+    fee = governance.selector(reserve, "setRedemptionFee")
+    own = governance.selector(manager, "beginAdminTransfer")
+    for target, sel, current, to in (
+        (reserve, mint, Role.MINTER, Role.GUARDIAN),
+        (reserve, mint, Role.MINTER, Role.RESERVE_MANAGER),
+        (manager, own, Role.ADMIN, Role.BURNER),
+    ):
+        data = manager.setTargetFunctionRole.encode_input(target, [sel], int(to))
+        with ape.reverts(
+            manager.SovereignFunctionLocked,
+            target=target.address,
+            currentRole=int(current),
+            requestedRole=int(to),
+        ):
+            _schedule_and_run(manager, governor, data)
+    _schedule_and_run(  # a governance function may move between governor and admin...
+        manager, governor, manager.setTargetFunctionRole.encode_input(reserve, [fee], 0)
+    )
+    assert manager.getTargetFunctionRole(reserve, fee) == 0
+    data = manager.setTargetFunctionRole.encode_input(reserve, [fee], int(Role.MINTER))
+    with ape.reverts(manager.SovereignFunctionLocked, currentRole=0):  # ...and nowhere else
+        _schedule_and_run(manager, governor, data)
+
+
+def test_the_governing_key_holds_no_other_role_and_no_contract_changes_manager(
+    system, manager, reserve, governor, mallory
+):
+    data = manager.grantRole.encode_input(int(Role.RESERVE_MANAGER), governor, 0)
+    with ape.reverts(
+        manager.SovereignConflictingRoles, heldRole=0, requestedRole=int(Role.RESERVE_MANAGER)
+    ):
+        manager.schedule(manager, data, 0, sender=governor)
+    data = manager.beginAdminTransfer.encode_input(manager, ONE_DAY)
+    with ape.reverts(manager.SovereignInvalidAdmin, proposed=manager.address):
+        manager.schedule(manager, data, 0, sender=governor)
+    with ape.reverts(manager.SovereignAuthorityFixed, target=reserve.address):
+        manager.updateAuthority(reserve, mallory, sender=governor)
