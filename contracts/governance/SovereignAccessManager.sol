@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+import {IAccessManaged} from "@openzeppelin/contracts/access/manager/IAccessManaged.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title SovereignAccessManager
@@ -27,7 +28,9 @@ import {Roles} from "./Roles.sol";
 ///  4. Separation of duties, both ways: the admin (or the pending admin) and the
 ///     governor may hold no other role (minter, burner, oracle reporter, compliance
 ///     officer, guardian, reserve manager, registrar, central bank, debt office,
-///     vault manager); the minter may never be the oracle reporter. A grant
+///     vault manager); nor may the guardian, the veto, which could otherwise cancel
+///     the removal of its own other powers; the minter may never be the oracle
+///     reporter. A grant
 ///     scheduled and not yet executed counts as held. A conflicting grant is
 ///     refused when it is scheduled (and again when it would execute), naming both
 ///     roles.
@@ -38,7 +41,8 @@ import {Roles} from "./Roles.sol";
 ///     admin and the governor, and only if it was mapped to one of them. So no key
 ///     takes a power (minting, say) by a remap instead of holding the role.
 ///  6. Every contract answers to this manager for ever: {updateAuthority} is
-///     refused. Moving a contract to another manager would hand all of its powers
+///     refused, and so is scheduling or executing a target's own `setAuthority`
+///     through the manager (the path OpenZeppelin leaves to the admin). Moving a contract to another manager would hand all of its powers
 ///     to whoever runs that manager; like the contracts' code, their governance is
 ///     not upgradeable (a successor system is deployed beside this one).
 /// @dev The deployer is the first admin, without a delay, so that it can wire the
@@ -158,6 +162,7 @@ contract SovereignAccessManager is AccessManager {
         override
         returns (bytes32 operationId, uint32 nonce)
     {
+        _checkNotSetAuthority(target, data);
         address grantee;
         uint64 grantedRole;
         if (target == address(this) && data.length >= 4) {
@@ -181,6 +186,13 @@ contract SovereignAccessManager is AccessManager {
             // Pending until it can no longer execute: its time plus the expiration.
             _pendingGrantUntil[grantee][grantedRole] = getSchedule(operationId) + expiration();
         }
+    }
+
+    /// @inheritdoc AccessManager
+    /// @dev Refuses a target's `setAuthority` (rule 6).
+    function execute(address target, bytes calldata data) public payable override returns (uint32) {
+        _checkNotSetAuthority(target, data);
+        return super.execute(target, data);
     }
 
     /// @inheritdoc AccessManager
@@ -252,6 +264,13 @@ contract SovereignAccessManager is AccessManager {
 
     // ================================================================ rules
 
+    /// @dev Rule 6: no call to a target's `setAuthority` goes through the manager.
+    function _checkNotSetAuthority(address target, bytes calldata data) private pure {
+        if (data.length >= 4 && bytes4(data[:4]) == IAccessManaged.setAuthority.selector) {
+            revert SovereignAuthorityFixed(target);
+        }
+    }
+
     /// @dev Rules 3 and 4 for a grant of `roleId` to `account`.
     function _checkGrant(uint64 roleId, address account, uint32 executionDelay) private view {
         if (!_isKnown(roleId)) revert SovereignUnknownRole(roleId);
@@ -286,6 +305,13 @@ contract SovereignAccessManager is AccessManager {
         } else if (_isOperating(roleId)) {
             if (account == admin || account == pendingAdmin) return ADMIN_ROLE;
             if (_holds(Roles.GOVERNOR, account)) return Roles.GOVERNOR;
+            if (roleId == Roles.GUARDIAN) {
+                for (uint64 role = Roles.MINTER; role <= Roles.VAULT_MANAGER; ++role) {
+                    if (role != Roles.GUARDIAN && _holds(role, account)) return role;
+                }
+            } else if (_holds(Roles.GUARDIAN, account)) {
+                return Roles.GUARDIAN;
+            }
             if (roleId == Roles.MINTER && _holds(Roles.ORACLE_REPORTER, account)) return Roles.ORACLE_REPORTER;
             if (roleId == Roles.ORACLE_REPORTER && _holds(Roles.MINTER, account)) return Roles.MINTER;
         }

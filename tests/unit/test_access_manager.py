@@ -377,3 +377,30 @@ def test_the_governing_key_holds_no_other_role_and_no_contract_changes_manager(
         manager.schedule(manager, data, 0, sender=governor)
     with ape.reverts(manager.SovereignAuthorityFixed, target=reserve.address):
         manager.updateAuthority(reserve, mallory, sender=governor)
+
+
+def test_the_guardian_holds_no_other_role(system, manager, governor, guardian, minter):
+    """Found by the governance machine: a guardian granted MINTER minted at once and could
+    cancel its own removal from that role. The veto holds no other role, both ways."""
+    for role, account, held in (
+        (Role.MINTER, guardian, Role.GUARDIAN),
+        (Role.GUARDIAN, minter, Role.MINTER),
+    ):
+        data = manager.grantRole.encode_input(int(role), account, 0)
+        with ape.reverts(
+            manager.SovereignConflictingRoles,
+            account=account.address,
+            heldRole=int(held),
+            requestedRole=int(role),
+        ):
+            manager.schedule(manager, data, 0, sender=governor)
+
+
+def test_set_authority_never_goes_through_the_manager(system, manager, reserve, governor, mallory):
+    """Found by the governance machine: the admin scheduled execute(reserve,
+    reserve.setAuthority(its own manager)), which OpenZeppelin allows the admin."""
+    data = reserve.setAuthority.encode_input(mallory)
+    with ape.reverts(manager.SovereignAuthorityFixed, target=reserve.address):
+        manager.schedule(reserve, data, 0, sender=governor)
+    with ape.reverts(manager.SovereignAuthorityFixed, target=reserve.address):
+        manager.execute(reserve, data, sender=governor)
