@@ -190,3 +190,16 @@ def new_series(system, debt_office, code: str, days: int, price: int = 980_000, 
 def mine_at(timestamp: int) -> None:
     """Mine one block at ``timestamp``: ``read`` and ``assert_reverts`` then see that time."""
     ape.chain.provider.make_request("evm_mine", [timestamp])
+
+
+def write_report(name: str, data: dict) -> None:
+    """Write an audit suite's JSON summary to reports/<name>-<profile>.json (the profile from
+    SOVEREIGN_PROFILE, default quick)."""
+    import json
+    import os
+    from pathlib import Path
+
+    reports = Path(__file__).resolve().parents[2] / "reports"
+    reports.mkdir(exist_ok=True)
+    profile = os.environ.get("SOVEREIGN_PROFILE", "quick")
+    (reports / f"{name}-{profile}.json").write_text(json.dumps(data, indent=2) + "\n")

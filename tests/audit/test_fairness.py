@@ -76,7 +76,6 @@ reports/fairness-<profile>.json.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -96,7 +95,16 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.audit.conftest import MAX, _rpc, isolated, mine_at, read, revert_of, send
+from tests.audit.conftest import (
+    MAX,
+    _rpc,
+    isolated,
+    mine_at,
+    read,
+    revert_of,
+    send,
+    write_report,
+)
 from tests.conftest import CASH, DAY, PROFILE
 from tests.utils import ref
 
@@ -178,9 +186,7 @@ STATS = Stats()
 @pytest.fixture(scope="module", autouse=True)
 def _report():
     yield
-    REPORTS.mkdir(exist_ok=True)
-    path = REPORTS / f"fairness-{PROFILE}.json"
-    path.write_text(json.dumps(STATS.as_json(), indent=2, sort_keys=False) + "\n")
+    write_report("fairness", STATS.as_json())
 
 
 @pytest.fixture(autouse=True)

@@ -53,7 +53,6 @@ bisection, without the chain.)
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -78,6 +77,7 @@ from tests.audit.conftest import (
     read,
     schedule_now,
     send,
+    write_report,
 )
 from tests.conftest import CASH, DAY, PROFILE
 from tests.utils import ref
@@ -211,8 +211,7 @@ STATS = Stats()
 @pytest.fixture(scope="module", autouse=True)
 def _report():
     yield
-    REPORTS.mkdir(exist_ok=True)
-    (REPORTS / f"valuation-{PROFILE}.json").write_text(json.dumps(STATS.as_json(), indent=2) + "\n")
+    write_report("valuation", STATS.as_json())
 
 
 @pytest.fixture(autouse=True)
