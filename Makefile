@@ -27,12 +27,16 @@ prereqs:
 # minutes; its cache stays in the project folder. --compile-bytecode: uv does
 # not write .pyc files by default, and every `ape` process (two test workers,
 # each `ape run` a test starts) would otherwise recompile ape on import (~4 s).
+# The Solidity coverage plugin (plugins/ape-solcoverage, its own distribution) is
+# installed editable in the same resolution: its pytest11 entry point is what loads it
+# in `ape test`; a change to its pyproject.toml (dependencies, entry point) re-installs.
 UV_VERSION := 0.13.9
-$(STAMPS)/python: pyproject.toml constraints.txt | prereqs
+COVERAGE_PLUGIN := plugins/ape-solcoverage
+$(STAMPS)/python: pyproject.toml constraints.txt $(COVERAGE_PLUGIN)/pyproject.toml | prereqs
 	@mkdir -p $(STAMPS)
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(VENV)/bin/uv || $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-cache-dir uv==$(UV_VERSION)
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) UV_CACHE_DIR=$(CURDIR)/.cache/uv $(VENV)/bin/uv pip install --quiet --compile-bytecode -c constraints.txt -e '.[dev]'
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) UV_CACHE_DIR=$(CURDIR)/.cache/uv $(VENV)/bin/uv pip install --quiet --compile-bytecode -c constraints.txt -e '.[dev]' -e $(COVERAGE_PLUGIN)
 	@touch $@
 
 # Node: solc (solcjs), anvil, OpenZeppelin, exactly as package-lock.json says.
@@ -56,9 +60,12 @@ setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/solc
 # recompiles only the changed files, not the contracts that import them, so a
 # TBillRegistry would keep deploying the old TBillSeries it embeds (seen here).
 SOURCES := $(shell find contracts -name '*.sol' -not -path 'contracts/.cache/*')
-$(STAMPS)/contracts: $(SOURCES) ape-config.yaml | setup
+# The compiled types are then exported into the package (src/sovereign/artifacts/),
+# where `ape treasury` finds them from any folder.
+$(STAMPS)/contracts: $(SOURCES) ape-config.yaml src/sovereign/artifacts.py | setup
 	@rm -rf contracts/.cache
 	$(ENV) ape compile --force
+	$(ENV) python -m sovereign.artifacts .build/__local__.json
 	@touch $@
 
 compile: setup $(STAMPS)/contracts
@@ -70,7 +77,7 @@ demo: compile
 	$(ENV) ape run demo --network $(APE_NET)
 
 lint: setup
-	$(ENV) ruff check src scripts tests tools/audit && ruff format --check src scripts tests tools/audit
+	$(ENV) ruff check src scripts tests tools/audit $(COVERAGE_PLUGIN) && ruff format --check src scripts tests tools/audit $(COVERAGE_PLUGIN)
 
 bench: compile
 	$(ENV) ape run bench --network $(APE_NET)
@@ -85,16 +92,17 @@ $(STAMPS)/audit: constraints-audit.txt | $(STAMPS)/python
 
 # The auditor's run: static analysis (slither, gated by audit/slither-triage.yaml),
 # ERC conformance (slither-check-erc), then the whole suite with the deep
-# hypothesis profile while Solidity coverage is collected from Anvil's traces.
-# Everything lands under reports/.
+# hypothesis profile while Solidity coverage is collected from Anvil's traces
+# (the ape-solcoverage plugin, loaded by its entry point; its settings are in
+# pyproject.toml's [tool.pytest.ini_options]). Everything lands under reports/.
 audit: compile $(STAMPS)/audit
 	@mkdir -p reports
 	$(ENV) $(AUDIT_VENV)/bin/python tools/audit/slither_gate.py
 	$(ENV) $(AUDIT_VENV)/bin/python tools/audit/check_erc.py
-	$(ENV) SOVEREIGN_PROFILE=deep ape test -n $(PYTEST_WORKERS) --dist loadgroup -p sovereign.solcoverage --sol-coverage=reports --sol-coverage-gate $(PYTEST_ARGS)
+	$(ENV) SOVEREIGN_PROFILE=deep ape test -n $(PYTEST_WORKERS) --dist loadgroup --sol-coverage=reports --sol-coverage-gate $(PYTEST_ARGS)
 
 clean:
-	rm -rf .build reports/*.json reports/*.html .pytest_cache .hypothesis $(STAMPS)/contracts
+	rm -rf .build reports/*.json reports/*.html reports/*.xml reports/lcov.info .pytest_cache .hypothesis $(STAMPS)/contracts
 	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
 # Also drop the installed toolchain (the next target re-installs it).

@@ -1,181 +1,232 @@
-"""The main job on the embedded local Anvil chain (`make demo`).
+"""`make demo`: a treasury story on the embedded local Anvil, told with `ape treasury`.
 
-Deploys the system with Anvil's test accounts in every role, then tells a short
-story of treasury operations and prints the state after it.
+Every step prints the `ape treasury …` command it stands for, and runs exactly that
+command line: in this process (`sovereign.cli.cli.main(args)`, click's own entry
+point), with `--yes`, on the chain this script is connected to. In-process rather
+than as a subprocess: one `ape` process start costs ~3 s, some thirty commands would
+cost minutes; the command runs the same argument parsing, manifest loading, preflight,
+delays and refusal sentences as in a shell, and its output and exit code (for a
+refusal) are shown as a shell shows them. `ape treasury` parses its `--network`
+into a new provider; `APE_FOUNDRY_HOST` (set to this script's node) makes ape-foundry
+connect it to the demo's Anvil, where ape then reuses the demo's own connection
+rather than starting another node (sovereign.demo_story; checked after every
+command). The system is deployed by `ape treasury deploy` into a temporary
+SOVEREIGN_DEPLOYMENTS folder, never into deployments/.
+
+Not treasury commands, and so done by the demo itself and printed in parentheses: the
+tokenized bond (a mock ERC-20 the debt office holds), an exchange paying a customer
+(a market transfer), the customer's refused transfer while frozen, and the clock
+(the governor's delay, a feed going stale and the bills' maturity).
 """
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+import os
+import tempfile
 from pathlib import Path
 
 from ape import accounts, chain, project
 from ape.logging import logger
-from rich.table import Table
 
 from sovereign import apefix
-from sovereign.deploy import CASH, CollateralSpec, SystemConfig, deploy_system, local_role_holders
+from sovereign.demo_story import (
+    Clock,
+    StoryBroken,
+    Treasury,
+    holder_names,
+    render_before_after,
+    render_role_holders,
+    snapshot,
+)
+from sovereign.manifest import load_manifest, load_system, manifest_path
 from sovereign.preflight import simulate
-from sovereign.rolematrix import read_role_matrix, render_role_matrix, role_matrix_json
-from sovereign.status import make_console, read_status, render_status
-from sovereign.units import format_amount, text_to_bytes32, to_units, wad
+from sovereign.rolematrix import read_role_matrix, role_matrix_json
+from sovereign.status import make_console, read_status
+from sovereign.units import format_amount, wad
 
 console = make_console()
-FEED_DECIMALS = 8
-DAY = 86_400
+_steps = iter(range(1, 1000))
 
 
-def step(text: str) -> None:
-    console.print(f"[bold cyan]▶[/] {text}")
+def step(text: str) -> int:
+    number = next(_steps)
+    console.print(f"\n[bold cyan]▶ {number}.[/] {text}", highlight=False)
+    return number
+
+
+def note(text: str) -> None:
+    console.print(f"  [magenta]({text})[/]", highlight=False)
+
+
+def chapter(title: str) -> None:
+    console.rule(f"[bold]{title}")
+
+
+DEPLOY_CONFIG = """\
+# The demo's deployment: every setting at its default (those of deploy/local.yaml),
+# and two collateral assets besides the vault's shares.
+collateral:
+  - symbol: SB30            # the tokenized bond, 5% haircut, first price 1.00
+    token: "{bond}"
+    feed_decimals: 8
+    haircut_bps: 500
+    price: "1.00"
+  - symbol: eSHL            # the reserve's own redemption cash, at par
+    token: cash
+    feed_decimals: 8
+    haircut_bps: 0
+    price: "1.00"
+"""
 
 
 def main():
-    logger.set_level("WARNING")  # the story, not every transaction hash
+    logger.set_level("WARNING")  # the story, not every transaction hash ape would log
     apefix.apply_all()
     if chain.provider.network.name != "local":
         raise SystemExit("demo runs on the local network only (it uses Anvil's test accounts)")
-    deployer, holders, others = local_role_holders(accounts.test_accounts)
-    minter, reporter, registrar = holders.minter, holders.oracle_reporter, holders.registrar
-    central_bank = holders.central_bank
-    exchange, debt_office = others[0], holders.debt_office
-    config = SystemConfig()
+    saved = os.environ.get("SOVEREIGN_DEPLOYMENTS")
+    with tempfile.TemporaryDirectory(prefix="sovereign-demo-") as folder:
+        os.environ["SOVEREIGN_DEPLOYMENTS"] = folder
+        treasury = Treasury(console)
+        try:
+            story(treasury, Path(folder))
+        finally:
+            treasury.close()
+            if saved is None:
+                os.environ.pop("SOVEREIGN_DEPLOYMENTS", None)
+            else:
+                os.environ["SOVEREIGN_DEPLOYMENTS"] = saved
+    console.print(f"\n{len(treasury.commands)} ape treasury commands ran, on one chain.")
 
-    step("Deploy: access manager, settlement cash, stablecoin, reserve, price feeds")
-    bond = project.MockERC20.deploy("Sovereign Bond 2030", "SB30", 18, sender=deployer)
-    system = deploy_system(
-        deployer,
-        holders,
-        config,
-        collateral=[
-            # Each stub's first answer is forced at deployment; the reporter's later
-            # reports move it within the deviation bound over the window.
-            CollateralSpec(
-                "SB30",
-                bond,
-                feed_decimals=FEED_DECIMALS,
-                haircut_bps=500,
-                initial_price=Decimal("1.00"),
-            ),
-            # The reserve's own redemption cash counts at par, with no haircut.
-            CollateralSpec(
-                "eSHL", CASH, feed_decimals=FEED_DECIMALS, haircut_bps=0, initial_price=Decimal("1")
-            ),
-        ],
+
+def story(treasury: Treasury, folder: Path) -> None:
+    test = accounts.test_accounts
+    deployer, debt_office = test[0], test[10]
+    exchange, investor, customer = test[12], test[13], test[14]
+    names = {exchange.address: "exchange", investor.address: "investor"}
+    names[customer.address] = "customer"
+    clock = Clock(console)
+    console.print(
+        f"Every [bold green]$ ape treasury …[/] line runs as printed, in this process, on "
+        f"this chain; from another shell: APE_FOUNDRY_HOST={treasury.uri} "
+        f"SOVEREIGN_DEPLOYMENTS={folder} ape treasury …",
+        highlight=False,
+        soft_wrap=True,
     )
-    cash = system.cash
-    deployed = Table(title="Deployed")
-    deployed.add_column("contract")
-    deployed.add_column("address")
-    for name, contract in system.contracts().items():
-        deployed.add_row(name, contract.address)
-    deployed.add_row("SB30 (tokenized bond)", bond.address)
-    console.print(deployed)
 
-    def cash_units(amount: str) -> int:
-        return to_units(amount, cash.decimals())
+    chapter("Issuance")
+    step("The debt office's tokenized bond exists outside the toolkit")
+    bond = project.MockERC20.deploy("Sovereign Bond 2030", "SB30", 18, sender=deployer)
+    bond.mint(debt_office, wad("10000000"), sender=deployer)
+    note(f"a mock ERC-20 SB30 at {bond.address}; the debt office holds 10,000,000.00 SB30")
+    config = folder / "demo.yaml"
+    config.write_text(DEPLOY_CONFIG.format(bond=bond.address))
+
+    step("Deploy the system with the bond and the cash as collateral (Anvil's test accounts)")
+    console.print(config.read_text(), style="dim", highlight=False)
+    treasury("deploy", "--config", str(config), "--yes")
+    manifest = load_manifest(manifest_path())
+    system = load_system(manifest)
+    names = holder_names(manifest, names)
 
     step("The central bank issues 2,000,000 eSHL of settlement cash to the reserve")
-    cash.mint(system.reserve, cash_units("2000000"), sender=central_bank)
+    treasury("cash", "issue", "reserve", "2,000,000", "--yes")
+    step("The debt office moves its 10,000,000 SB30 into the reserve")
+    treasury("collateral", "deposit", "SB30", "10,000,000", "--account", "TEST::10", "--yes")
+    step("The oracle reporter prices SB30 at 0.98")
+    treasury("oracle", "report", "SB30", "0.98", "--yes")
+    step("The registrar licenses an exchange (an AML-registered VASP)")
+    treasury("participants", "add", exchange.address, "--ref", "VASP-LIC-0042", "--yes")
+    step("The minter mints 5,000,000 SSHL to the exchange")
+    treasury("mint", exchange.address, "5,000,000", "--id", "MINT-0001", "--yes")
+    step("The exchange redeems 400,000 SSHL for settlement cash")
+    treasury("redeem", "400,000", "--id", "REDEEM-0001", "--account", "TEST::12", "--yes")
+    opening = step("The minter tries to mint 6,500,000 SSHL more: past the collateral ratio")
+    treasury("mint", exchange.address, "6,500,000", "--id", "MINT-0002", "--yes", refused=True)
+    before = snapshot(system, manifest, names)
 
-    step(
-        "The debt office moves 10,000,000 SB30 bonds into the reserve;"
-        " the reporter prices them at 0.98"
-    )
-    bond.mint(system.reserve, wad("10000000"), sender=debt_office)
-    system.feeds["SB30"].report(to_units("0.98", FEED_DECIMALS), sender=reporter)
-    system.feeds["eSHL"].report(to_units("1", FEED_DECIMALS), sender=reporter)
-
-    step("The regulator's registrar licenses an exchange (AML-registered VASP)")
-    system.reserve.registerParticipant(exchange, text_to_bytes32("VASP-LIC-0042"), sender=registrar)
-
-    step("The treasury mints 5,000,000 SSHL to the exchange (instruction MINT-0001)")
-    system.reserve.mint(exchange, wad("5000000"), text_to_bytes32("MINT-0001"), sender=minter)
-
-    step("The exchange redeems 400,000 SSHL for settlement cash (REDEEM-0001)")
-    system.reserve.redeem(wad("400000"), text_to_bytes32("REDEEM-0001"), sender=exchange)
-    console.print(
-        f"  exchange now holds {format_amount(cash.balanceOf(exchange), cash.decimals())} eSHL"
-    )
-
-    step("The treasury tries to mint 6,500,000 SSHL more (MINT-0002)")
-    # A preflight simulation, as the treasury scripts do: nothing is sent when it fails.
-    revert = simulate(
-        system.reserve,
-        "mint",
-        exchange,
-        wad("6500000"),
-        text_to_bytes32("MINT-0002"),
-        sender=minter,
-    )
+    chapter("An AML case: freeze and seizure")
+    step("The exchange pays 250,000 SSHL out to a customer")
+    system.stablecoin.transfer(customer, wad("250000"), sender=exchange)
+    note(f"a market transfer from the exchange's wallet to the customer {customer.address}")
+    step("Compliance freezes the customer's account (AML case AML-2026-0117)")
+    treasury("compliance", "freeze", customer.address, "--case", "AML-2026-0117", "--yes")
+    revert = simulate(system.stablecoin, "transfer", exchange, wad("10000"), sender=customer)
     if revert is None:
-        raise SystemExit("BUG: a mint past the collateral ratio was accepted")
-    console.print(f"  [red]refused[/]: minting 6,500,000.00: {revert.sentence}")
+        raise StoryBroken("BUG: a frozen account could still transfer")
+    note(f"the customer tries to send 10,000 SSHL back: refused, {revert.sentence}")
+    step("A court orders the 250,000 SSHL seized to the treasury's burner, which retires them")
+    seize = ("compliance", "seize", customer.address, "burner", "250,000")
+    treasury(*seize, "--case", "COURT-2026-031", "--yes")
+    treasury("burn", "250,000", "--id", "BURN-0001", "--yes")
 
-    render_status(read_status(system), console)
-    tbill_story(system, deployer, holders, others, console)
+    chapter("T-bills: a ladder in the vault, whose shares back the coin")
+    step("The debt office issues 3-, 6- and 12-month bills at auction")
+    for code, days, price in (
+        ("SLTB-3M", "91", "0.988"),
+        ("SLTB-6M", "182", "0.9755"),
+        ("SLTB-12M", "364", "0.95125"),
+    ):
+        terms = ("--days", days, "--price", price, "--amount", "1,400,000")
+        treasury("bills", "issue", code, *terms, "--yes")
+    step("Compliance admits an investor and the treasury to the vault (KYC)")
+    treasury("vault", "allow", investor.address, "--ref", "KYC-0007", "--yes")
+    treasury("vault", "allow", "treasury", "--ref", "KYC-0008", "--yes")
+    step("The central bank issues them cash; they deposit it (the treasury for the reserve)")
+    treasury("cash", "issue", investor.address, "1,500,000", "--yes")
+    treasury("cash", "issue", "treasury", "3,000,000", "--yes")
+    treasury("vault", "deposit", "1,500,000", "--account", "TEST::13", "--yes")
+    treasury(
+        "vault", "deposit", "3,000,000", "--receiver", "reserve", "--account", "TEST::0", "--yes"
+    )
+    step("The vault manager buys the ladder: 1,400,000 face of each series")
+    for code, price in (("SLTB-3M", "0.988"), ("SLTB-6M", "0.9755"), ("SLTB-12M", "0.95125")):
+        treasury("bills", "buy", code, "1,400,000", "--max-price", price, "--yes")
+
+    chapter("A pause, a delayed governor change, and a stale feed")
+    step("The guardian pauses redemptions at once (no delay)")
+    treasury("pause", "redeem", "--yes")
+    step("The exchange tries to redeem 100,000 SSHL")
+    redeem = ("redeem", "100,000", "--id", "REDEEM-0002", "--account", "TEST::12", "--yes")
+    treasury(*redeem, refused=True)
+    step("The governor schedules the unpause and a higher minimum ratio, 110%: both wait 1 day")
+    treasury("unpause", "redeem", "--yes")
+    treasury("params", "min-ratio", "110%", "--yes")
+    treasury("governance", "pending")
+    clock.advance(1, "the governor's delay passes; the guardian did not cancel")
+    step("The minter tries to mint 250,000 SSHL: the bond and cash prices are a day old")
+    treasury("collateral", "list")
+    treasury("mint", exchange.address, "250,000", "--id", "MINT-0003", "--yes", refused=True)
+    note("a stale price counts zero: only the vault's shares, priced every block, still count")
+    step("The reporter refreshes both prices; the governor executes the two changes")
+    treasury("oracle", "report", "SB30", "0.98", "--yes")
+    treasury("oracle", "report", "eSHL", "1.00", "--yes")
+    treasury("unpause", "redeem", "--yes")
+    treasury("params", "min-ratio", "110%", "--yes")
+    step("The same mint and redemption now go through")
+    treasury("mint", exchange.address, "250,000", "--id", "MINT-0003", "--yes")
+    treasury(*redeem)
+
+    chapter("Maturity")
+    clock.advance(91, "SLTB-3M matures")
+    step("The reporter refreshes the prices; the treasury repays SLTB-3M; the vault redeems it")
+    treasury("oracle", "report", "SB30", "0.98", "--yes")
+    treasury("oracle", "report", "eSHL", "1.00", "--yes")
+    treasury("bills", "fund", "SLTB-3M", "--yes")
+    treasury("bills", "redeem", "SLTB-3M", "--yes")
+    head = chain.blocks.head.number
+    payout = list(system.vault.BillRedeemed.range(head, head + 1))[-1].payout
+    note(f"the vault received {format_amount(payout, system.cash.decimals())} eSHL, at face")
+
+    chapter("The end")
+    after = snapshot(system, manifest, names)
+    render_before_after(before, after, (f"after step {opening}", "at the end"), console)
     matrix = read_role_matrix(system)
-    render_role_matrix(matrix, console)
+    render_role_holders(matrix, names, console)
     # The same state for machines and auditors, as JSON under reports/.
     reports = Path("reports")
     reports.mkdir(exist_ok=True)
-    (reports / "demo-status.json").write_text(json.dumps(read_status(system), indent=2))
+    (reports / "demo-status.json").write_text(json.dumps(read_status(system, manifest), indent=2))
     (reports / "role-matrix.json").write_text(role_matrix_json(matrix))
     console.print("written: reports/demo-status.json, reports/role-matrix.json")
-
-
-def tbill_story(system, deployer, holders, others, console) -> None:
-    """Issue 4's chapter: a T-bill ladder in the vault, whose shares back the coin."""
-    cash, vault, registry = system.cash, system.vault, system.registry
-    office, manager, compliance = holders.debt_office, holders.vault_manager, holders.compliance
-    investors, treasury = others[1:3], deployer
-    unit = 10 ** cash.decimals()
-
-    step("The debt office issues three T-bill series (3, 6 and 12 months) at auction")
-    now = chain.pending_timestamp
-    ladder = {}
-    for code, days, price in (
-        ("SLTB-3M", 91, "0.988"),
-        ("SLTB-6M", 182, "0.9755"),
-        ("SLTB-12M", 364, "0.95125"),
-    ):
-        receipt = registry.createSeries(code, 6, unit, now, now + days * DAY, sender=office)
-        series = project.TBillSeries.at(receipt.events.filter(registry.SeriesCreated)[0].series)
-        registry.openAuction(series, to_units(price, 6), 10**15, sender=office)
-        ladder[code] = (series, to_units(price, 6))
-        console.print(f"  {code}: matures in {days} days, auction price {price}")
-
-    step(
-        "Two KYC'd investors deposit 1,500,000 eSHL; the treasury deposits 3,000,000 "
-        "for the reserve"
-    )
-    for who, amount in ((investors[0], "1000000"), (investors[1], "500000"), (treasury, "3000000")):
-        vault.setAllowlisted(
-            who, True, text_to_bytes32("KYC-" + who.address[2:10]), sender=compliance
-        )
-        cash.mint(who, to_units(amount, 6), sender=holders.central_bank)
-        cash.approve(vault, to_units(amount, 6), sender=who)
-    vault.deposit(to_units("1000000", 6), investors[0], sender=investors[0])
-    vault.deposit(to_units("500000", 6), investors[1], sender=investors[1])
-    vault.deposit(to_units("3000000", 6), system.reserve, sender=treasury)
-
-    step("The vault manager buys the ladder: 1,400,000 face of each series")
-    for series, price in ladder.values():
-        vault.buy(series, to_units("1400000", 6), price, sender=manager)
-    render_status(read_status(system), console)
-
-    step("92 days pass; the reporter refreshes the bond and cash prices")
-    chain.mine(1, timestamp=chain.pending_timestamp + 92 * DAY)
-    system.feeds["SB30"].report(to_units("0.98", FEED_DECIMALS), sender=holders.oracle_reporter)
-    system.feeds["eSHL"].report(to_units("1", FEED_DECIMALS), sender=holders.oracle_reporter)
-
-    step("SLTB-3M has matured: the treasury repays it, the vault redeems at face")
-    series, _ = ladder["SLTB-3M"]
-    cash.mint(treasury, series.outstandingFace(), sender=holders.central_bank)
-    cash.approve(series, series.outstandingFace(), sender=treasury)
-    series.fundRepayment(series.outstandingFace(), sender=treasury)
-    vault.sync(sender=manager)
-    index = [lot.series for lot in vault.maturedLots()].index(series.address)
-    payout = vault.redeemMatured(index, sender=manager).events.filter(vault.BillRedeemed)[0].payout
-    console.print(f"  redeemed for {format_amount(payout, 6)} eSHL")
-    render_status(read_status(system), console)

@@ -6,17 +6,19 @@ session-scoped deployment below runs once and each test starts from it.
 
 from __future__ import annotations
 
-import os
 import warnings
 from decimal import Decimal
+from pathlib import Path
 
 import ape
 import pytest
 from hypothesis import HealthCheck, settings
 
-from sovereign import apefix
+from sovereign import apefix, artifacts
 from sovereign.deploy import CollateralSpec, RoleHolders, SystemConfig, deploy_system
 from sovereign.units import text_to_bytes32
+from tests.utils import ref
+from tests.utils.constants import CASH, DAY, FEED_DECIMALS, PROFILE
 
 apefix.apply_all()
 
@@ -38,13 +40,19 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-PROFILE = os.environ.get("SOVEREIGN_PROFILE", "quick")
 settings.load_profile(PROFILE)
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-FEED_DECIMALS = 8
-ONE_DAY = 86_400
+
+@pytest.fixture(scope="session", autouse=True)
+def _shipped_artifacts(project):
+    """deploy_system deploys the package's contract types (sovereign.artifacts): they
+    are re-exported from this run's compile, so that a changed contract is what the
+    tests deploy even when `make compile` was skipped."""
+    project.load_contracts()
+    artifacts.export(Path(project.path) / ".build" / "__local__.json")
+    artifacts.contract_type.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -185,7 +193,7 @@ def system(deployer, holders, config, bond, reporter, central_bank, registrar, e
                 "SB30",
                 bond,
                 feed_decimals=FEED_DECIMALS,
-                heartbeat=ONE_DAY,
+                heartbeat=DAY,
                 initial_price=Decimal("1.00"),  # round 1, forced at deployment
             )
         ],
@@ -250,16 +258,11 @@ def refresh(system, reporter):
 @pytest.fixture
 def minted(system, minter, exchange):
     """`system`, plus 500,000 SSHL minted to the exchange."""
-    from tests.utils import ref
-
     system.reserve.mint(exchange, 500_000 * 10**18, ref("SETUP-MINT"), sender=minter)
     return system
 
 
 # ---------------------------------------------------------------- T-bills
-
-DAY = 86_400
-CASH = 10**6  # one unit of settlement cash (6 decimals)
 
 
 @pytest.fixture(scope="session")
@@ -297,3 +300,30 @@ def investors(system, vault, cash, compliance, central_bank, alice, bob):
         cash.mint(who, 1_000_000 * CASH, sender=central_bank)
         cash.approve(vault, 2**256 - 1, sender=who)
     return alice, bob
+
+
+def pytest_collection_finish(session):
+    """A test module must not redefine a session fixture of this conftest under the same
+    name: ape's chain isolation tracks fixtures by name, and a module-scoped `system`
+    torn down reverted the session's deployment away for every later test on that
+    worker (seen: unmapped functions, missing balances, in unrelated unit tests)."""
+    here = __file__
+    clashes = []
+    for name, defs in session._fixturemanager._arg2fixturedefs.items():
+        ours = [d for d in defs if d.scope == "session" and _defined_here(d)]
+        others = [d for d in defs if not _defined_here(d)]
+        if ours and others:
+            clashes.append(f"{name} (redefined in {others[0].baseid or '?'})")
+    if clashes:
+        raise pytest.UsageError(
+            f"test modules redefine session fixtures of {here}: {', '.join(clashes)}"
+        )
+
+
+def _defined_here(fixturedef) -> bool:
+    import inspect
+
+    try:
+        return inspect.getsourcefile(inspect.unwrap(fixturedef.func)) == __file__
+    except TypeError:
+        return False

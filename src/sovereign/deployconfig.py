@@ -11,11 +11,13 @@ from pathlib import Path
 
 import yaml
 
+from sovereign import limits
 from sovereign.deploy import CASH, CollateralSpec, SystemConfig
 from sovereign.inputs import InputError, resolve_address
 from sovereign.roles import HOLDER_LABELS
+from sovereign.units import BPS, WAD
 
-ROLE_LABELS = HOLDER_LABELS
+MAX_DELAY = 30 * limits.DAY  # [s] the longest execution delay a file may ask for
 
 # file key path -> (SystemConfig field, kind)
 _FIELDS = {
@@ -38,30 +40,34 @@ _FIELDS = {
 }
 _BOUNDS = {
     "cash_decimals": (0, 18),
-    "min_collateral_ratio": (Decimal("1"), Decimal("3")),
-    "redemption_fee_bps": (0, 100),
-    # At least SovereignAccessManager.MIN_EXECUTION_DELAY (1 hour): the guardian's veto window.
-    "governor_delay": (3_600, 30 * 86_400),
-    "admin_delay": (3_600, 30 * 86_400),
-    "feed_max_deviation_bps": (10, 5_000),
-    # ReportedPriceFeed.MIN/MAX_DEVIATION_WINDOW
-    "feed_deviation_window": (3_600, 7 * 86_400),
-    "vault_share_haircut_bps": (0, 9_000),
-    "vault_share_cap_bps": (100, 10_000),
+    "min_collateral_ratio": (
+        Decimal(limits.MIN_RATIO_FLOOR_WAD) / WAD,
+        Decimal(limits.MIN_RATIO_CEILING_WAD) / WAD,
+    ),
+    "redemption_fee_bps": (0, limits.MAX_REDEMPTION_FEE_BPS),
+    # At least the manager's MIN_EXECUTION_DELAY: the guardian's veto window. The upper
+    # bound (30 days) is this tool's own guard against a typo, not the contract's.
+    "governor_delay": (limits.MIN_EXECUTION_DELAY, MAX_DELAY),
+    "admin_delay": (limits.MIN_EXECUTION_DELAY, MAX_DELAY),
+    "feed_max_deviation_bps": (limits.MIN_DEVIATION_BPS, limits.MAX_DEVIATION_BPS),
+    "feed_deviation_window": (limits.MIN_DEVIATION_WINDOW, limits.MAX_DEVIATION_WINDOW),
+    "vault_share_haircut_bps": (0, limits.MAX_HAIRCUT_BPS),
+    "vault_share_cap_bps": (limits.MIN_CONCENTRATION_CAP_BPS, BPS),
 }
 
 
 # One entry of `collateral:`: key -> (kind, bounds, default). Bounds are the
-# Reserve's own (MIN/MAX_HEARTBEAT, MAX_HAIRCUT_BPS, MIN_CONCENTRATION_CAP_BPS),
-# checked here so that a bad file fails before the first transaction.
+# Reserve's own (sovereign.limits), checked here so that a bad file fails before the
+# first transaction; an oracle stub's decimals are at most 18 (ReportedPriceFeed), and
+# at least 6 here.
 _COLLATERAL_KEYS = {
     "symbol": (str, None, None),
     "token": (str, None, None),
     "feed": (str, None, None),
     "feed_decimals": (int, (6, 18), 8),
-    "heartbeat": (int, (60, 7 * 86_400), 86_400),
-    "haircut_bps": (int, (0, 9_000), 200),
-    "cap_bps": (int, (100, 10_000), 10_000),
+    "heartbeat": (int, (limits.MIN_HEARTBEAT, limits.MAX_HEARTBEAT), 86_400),
+    "haircut_bps": (int, (0, limits.MAX_HAIRCUT_BPS), 200),
+    "cap_bps": (int, (limits.MIN_CONCENTRATION_CAP_BPS, BPS), BPS),
     # The oracle stub's first answer (a decimal string); none leaves it unpriced.
     "price": (Decimal, (Decimal("0"), Decimal("1000000000")), None),
 }
@@ -174,11 +180,11 @@ def _convert(path, name, value, kind, bounds):
 def _holders(path, value) -> dict[str, str]:
     if not isinstance(value, dict):
         raise InputError(f"{path}: holders must map role labels to addresses")
-    unknown = sorted(set(value) - set(ROLE_LABELS))
-    missing = sorted(set(ROLE_LABELS) - set(value))
+    unknown = sorted(set(value) - set(HOLDER_LABELS))
+    missing = sorted(set(HOLDER_LABELS) - set(value))
     if unknown or missing:
         raise InputError(f"{path}: holders: missing {missing}, unknown {unknown}")
     try:
-        return {label: resolve_address(str(value[label])) for label in ROLE_LABELS}
+        return {label: resolve_address(str(value[label])) for label in HOLDER_LABELS}
     except InputError as err:
         raise InputError(f"{path}: holders: {err}") from None

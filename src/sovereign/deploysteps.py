@@ -27,7 +27,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ape import chain, project
+from ape import chain
+
+from sovereign import artifacts
 
 
 class DeployError(Exception):
@@ -89,7 +91,7 @@ class DeployJournal:
                 self._resolve(step)
             if step["status"] == "done":
                 if contract_type:
-                    return getattr(project, contract_type).at(step["address"])
+                    return artifacts.at(contract_type, step["address"])
                 return None
             del self.steps[index:]  # sent and reverted, or never sent: send it now
         step = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sovereign.pauses import Pause, VaultPause
 from sovereign.units import format_amount, format_ratio
 
 
@@ -17,6 +18,16 @@ def _hex(value) -> str:
             return text.decode("ascii")
         return "0x" + bytes(value).hex()
     return str(value)
+
+
+def _paused(flags: type[Pause] | type[VaultPause], flag) -> str:
+    """``"minting is paused"``; a flag the Python mirror does not know is "this operation"."""
+    known = flags.known(flag)
+    if known is None:
+        return "this operation is paused"
+    what = known.words
+    verb = "are" if " and " in what or what.endswith("s") else "is"
+    return f"{what} {verb} paused"
 
 
 # custom error name -> sentence built from its inputs (all values are raw on-chain integers)
@@ -46,10 +57,8 @@ _SENTENCES = {
         "takes all of it"
     ),
     "StablecoinAccountFrozen": lambda i: f"account {i['account']} is frozen",
-    "StablecoinPaused": lambda i: {1: "minting", 2: "redemption", 4: "transfers"}.get(
-        int(i["flag"]), "this operation"
-    )
-    + " is paused",
+    "StablecoinPaused": lambda i: _paused(Pause, i["flag"]),
+    "VaultPaused": lambda i: _paused(VaultPause, i["flag"]),
     "AccessManagedUnauthorized": lambda i: f"{i['caller']} lacks the role for this function",
     "ERC20InsufficientBalance": lambda i: (
         f"{i['sender']} holds {i['balance']} token units, {i['needed']} needed"
@@ -73,15 +82,6 @@ _SENTENCES = {
         f"{i['minimum']} s, {i['executionDelay']} s asked"
     ),
 }
-
-
-def describe_revert(exc: Exception) -> str:
-    """One sentence for a contract revert raised by ape; falls back to the error's own text."""
-    name = type(exc).__name__
-    inputs = getattr(exc, "inputs", None) or {}
-    if not inputs and name in ("ContractLogicError", "VirtualMachineError"):
-        return str(exc) or name
-    return describe(name, inputs)
 
 
 def describe(name: str, inputs: dict) -> str:

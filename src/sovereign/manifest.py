@@ -14,26 +14,36 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from ape import chain, project
+from ape import chain
+from eth_utils import keccak, to_hex
 
+from sovereign import artifacts
 from sovereign.deploy import RoleHolders, System, SystemConfig
 from sovereign.roles import HOLDER_LABELS
 
 
 def deployments_dir() -> Path:
-    """``deployments/``, or ``$SOVEREIGN_DEPLOYMENTS`` (the tests use a temporary one)."""
+    """``deployments/`` of the current folder, or ``$SOVEREIGN_DEPLOYMENTS``."""
     return Path(os.environ.get("SOVEREIGN_DEPLOYMENTS", "deployments"))
 
 
-CONTRACT_TYPES = {
-    "SovereignAccessManager": "SovereignAccessManager",
-    "SettlementCash": "SettlementCash",
-    "SovereignStablecoin": "SovereignStablecoin",
-    "Reserve": "Reserve",
-    "TBillRegistry": "TBillRegistry",
-    "TBillVault": "TBillVault",
-    "VaultNavFeed": "VaultNavFeed",
-}
+REQUIRED = ("SovereignAccessManager", "SovereignStablecoin", "Reserve")
+
+
+def _kind(name: str) -> str | None:
+    """The contract type of a manifest entry: its name, or a feed's (``feed:SB30``)."""
+    if name.startswith("feed:"):
+        return "ReportedPriceFeed"
+    return name if name in artifacts.EXPORTED else None
+
+
+def genesis_hash() -> str:
+    """The hash of block 0: tells two chains with the same id apart (two Anvils)."""
+    return to_hex(chain.provider.web3.eth.get_block(0)["hash"])
+
+
+def code_hash(address: str) -> str:
+    return to_hex(keccak(chain.provider.web3.eth.get_code(address)))
 
 
 class ManifestError(Exception):
@@ -76,10 +86,12 @@ def write_manifest(
             "address": contract.address,
             "tx": step.get("tx"),
             "block": step.get("block"),
+            "code_hash": code_hash(contract.address),
         }
     data = {
         "network": chain.provider.network_choice,
         "chain_id": chain.chain_id,
+        "genesis_hash": genesis_hash(),
         "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "deployer": deployer,
         "compiler": compiler,
@@ -89,6 +101,8 @@ def write_manifest(
             role.label: getattr(h, "address", h) for role, h in system.holders.by_role().items()
         },
         "contracts": contracts,
+        # Receives T-bill proceeds and funds repayments (the deployer unless configured).
+        "treasury": system.registry.treasury() if system.registry is not None else None,
         "transactions": [
             {"step": s["label"], "tx": s["tx"], "block": s["block"], "from": s["sender"]}
             for s in steps
@@ -100,40 +114,75 @@ def write_manifest(
 
 
 def load_manifest(path: Path) -> dict:
+    """The manifest at ``path``, checked against the connected chain; one line if not."""
     if not path.is_file():
-        raise ManifestError(f"no deployment manifest at {path}: run `ape run deploy` first")
+        raise ManifestError(
+            f"no deployment manifest at {path}: deploy first (ape treasury deploy), or point "
+            "SOVEREIGN_DEPLOYMENTS at the folder that holds it"
+        )
     try:
         data = json.loads(path.read_text())
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ManifestError(f"{path} is not valid JSON: {err}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("contracts"), dict):
+        raise ManifestError(f"{path} is not a deployment manifest (no contracts)")
     if data.get("chain_id") != chain.chain_id:
         raise ManifestError(
             f"{path} is for chain id {data.get('chain_id')}, but the network is chain id "
             f"{chain.chain_id}: wrong --network?"
         )
+    if data.get("genesis_hash") and data["genesis_hash"] != genesis_hash():
+        raise ManifestError(
+            f"{path} was written on another chain with the same id {chain.chain_id} (its first "
+            "block differs, e.g. an earlier Anvil): deploy again, or move the old manifest away"
+        )
+    for name in REQUIRED:
+        entry = data["contracts"].get(name)
+        if not isinstance(entry, dict) or not isinstance(entry.get("address"), str):
+            raise ManifestError(f"{path} lacks {name}: an interrupted deploy, or an edited file?")
+    for label in HOLDER_LABELS:
+        if not isinstance(data.get("holders", {}).get(label), str):
+            raise ManifestError(f"{path} names no holder of the {label} role")
     return data
+
+
+def _check_code(name: str, entry: dict) -> None:
+    """The contract is where the manifest says, with the code it recorded."""
+    address = entry["address"]
+    try:
+        found = code_hash(address)
+    except ValueError:
+        raise ManifestError(
+            f"the manifest's {name} address {address!r} is not an address"
+        ) from None
+    if found == to_hex(keccak(b"")):
+        raise ManifestError(
+            f"no contract at the manifest's {name} address {address}: the manifest is of "
+            "another deployment or chain"
+        )
+    if entry.get("code_hash") and entry["code_hash"] != found:
+        raise ManifestError(f"the code at {name} {address} is not the code the manifest recorded")
 
 
 def load_system(data: dict) -> System:
     """The System a manifest describes, with contract instances at its addresses."""
     instances = {}
     for name, entry in data["contracts"].items():
-        kind = CONTRACT_TYPES.get(name) or (
-            "ReportedPriceFeed" if name.startswith("feed:") else None
-        )
+        kind = _kind(name)
         if kind is None:
             continue
-        instances[name] = getattr(project, kind).at(entry["address"])
-    missing = {"SovereignAccessManager", "SovereignStablecoin", "Reserve"} - instances.keys()
-    if missing:
-        raise ManifestError(f"manifest lacks {', '.join(sorted(missing))}: an interrupted deploy?")
-    config = SystemConfig(
-        **{
-            k: Decimal(v) if k in ("min_collateral_ratio", "minter_allowance") else v
-            for k, v in data["config"].items()
-        }
-    )
-    holders = RoleHolders(*[data["holders"][label] for label in HOLDER_LABELS])
+        _check_code(name, entry)
+        instances[name] = artifacts.at(kind, entry["address"])
+    try:
+        config = SystemConfig(
+            **{
+                k: Decimal(v) if k in ("min_collateral_ratio", "minter_allowance") else v
+                for k, v in data["config"].items()
+            }
+        )
+        holders = RoleHolders(*[data["holders"][label] for label in HOLDER_LABELS])
+    except (KeyError, TypeError, ArithmeticError) as err:
+        raise ManifestError(f"the manifest's config or holders are malformed: {err}") from None
     return System(
         manager=instances["SovereignAccessManager"],
         cash=instances.get("SettlementCash"),
@@ -148,11 +197,27 @@ def load_system(data: dict) -> System:
     )
 
 
+# Short names of the contracts, beside their lower-cased type names.
+CONTRACT_LABELS = {
+    "SovereignAccessManager": "manager",
+    "SettlementCash": "cash",
+    "SovereignStablecoin": "stablecoin",
+    "Reserve": "reserve",
+    "TBillRegistry": "registry",
+    "TBillVault": "vault",
+    "VaultNavFeed": "vault-nav-feed",
+}
+
+
 def labels(data: dict) -> dict[str, str]:
-    """Names an operator may use instead of addresses: contracts and role holders."""
-    out = {
-        name.lower().replace("feed:", "feed-"): entry["address"]
-        for name, entry in data["contracts"].items()
-    }
+    """Names an operator may use instead of addresses: contracts (``reserve``,
+    ``feed-SB30``, ...) and role holders (``minter``, ``treasury``, ...)."""
+    out = {}
+    for name, entry in data["contracts"].items():
+        out[name.lower().replace("feed:", "feed-")] = entry["address"]
+        if name in CONTRACT_LABELS:
+            out[CONTRACT_LABELS[name]] = entry["address"]
     out.update(data["holders"])
+    if data.get("treasury"):
+        out["treasury"] = data["treasury"]
     return out

@@ -10,9 +10,9 @@ from ape import chain
 from rich.console import Console
 from rich.table import Table
 
-from sovereign.units import format_amount, format_ratio
-
-FLAGS = {1: "mint", 2: "redeem", 4: "transfer"}
+from sovereign import artifacts
+from sovereign.pauses import Pause
+from sovereign.units import bytes32_to_text, format_amount, format_ratio
 
 
 def make_console() -> Console:
@@ -20,7 +20,7 @@ def make_console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 160)
 
 
-def read_status(system) -> dict:
+def read_status(system, manifest: dict | None = None) -> dict:
     """Everything a treasury operator or an auditor looks at first."""
     reserve, coin, cash = system.reserve, system.stablecoin, system.cash
     now = chain.blocks.head.timestamp
@@ -28,8 +28,8 @@ def read_status(system) -> dict:
     for asset_address in reserve.collateralAssets():
         cfg = reserve.collateralConfig(asset_address)
         balance, answer, updated_at, usable, haircut_value = reserve.assetStatus(asset_address)
-        token = chain.contracts.instance_at(asset_address)
-        feed = chain.contracts.instance_at(cfg.feed)
+        token = artifacts.at("MockERC20", asset_address)  # an ERC-20 ABI
+        feed = artifacts.at("ReportedPriceFeed", cfg.feed)  # decimals() of any feed
         assets.append(
             {
                 "asset": asset_address,
@@ -51,7 +51,12 @@ def read_status(system) -> dict:
     ladder = read_ladder(system) if getattr(system, "vault", None) is not None else None
     value = int(reserve.collateralValue()) if all_fresh else None
     ratio = int(reserve.collateralRatio()) if all_fresh else None
-    flags = int(coin.pausedFlags())
+    paused = Pause(int(coin.pausedFlags()))
+    room = int(reserve.maxMintable()) if all_fresh else None
+    minters = {}
+    if manifest is not None:
+        minter = manifest["holders"]["minter"]
+        minters[minter] = int(reserve.minterAllowance(minter))
     return {
         "block": chain.blocks.head.number,
         "timestamp": now,
@@ -69,10 +74,13 @@ def read_status(system) -> dict:
         "collateral_value_wad": value,
         "collateral_ratio_wad": ratio,
         "min_collateral_ratio_wad": int(reserve.minCollateralRatioWad()),
-        "max_mintable": int(reserve.maxMintable()) if all_fresh else None,
+        # Room under the ratio; what can be minted now is nothing while minting is paused.
+        "max_mintable": room,
+        "mintable_now": 0 if (Pause.MINT in paused or room is None) else room,
+        "minter_allowances": minters,
         "feeds_fresh": all_fresh,
         "redemption_fee_bps": int(reserve.redemptionFeeBps()),
-        "paused": [name for bit, name in FLAGS.items() if flags & bit],
+        "paused": paused.names(),
         "assets": assets,
         "vault": ladder,
     }
@@ -84,7 +92,7 @@ def read_ladder(system) -> dict:
     lots = []
     for state, group in (("accruing", vault.accruingLots()), ("matured", vault.maturedLots())):
         for lot in group:
-            series = chain.contracts.instance_at(lot.series)
+            series = artifacts.at("TBillSeries", lot.series)
             lots.append(
                 {
                     "series": lot.series,
@@ -123,8 +131,17 @@ def render_status(status: dict, console: Console | None = None) -> None:
     ratio = status["collateral_ratio_wad"]
     summary.add_row("Collateral ratio", format_ratio(ratio) if ratio is not None else "n/a")
     summary.add_row("Minimum ratio", format_ratio(status["min_collateral_ratio_wad"]))
-    mm = status["max_mintable"]
-    summary.add_row("Mintable now", format_amount(mm, 18) if mm is not None else "0 (stale feed)")
+    if status["max_mintable"] is None:
+        mintable = f"0.00 {coin['symbol']} (a feed is stale)"
+    elif "mint" in status["paused"]:
+        mintable = f"0.00 {coin['symbol']} (minting is paused)"
+    else:
+        mintable = f"{format_amount(status['mintable_now'], 18)} {coin['symbol']}"
+    summary.add_row("Mintable now", mintable)
+    for minter, allowance in status["minter_allowances"].items():
+        summary.add_row(
+            f"Allowance of minter {minter}", f"{format_amount(allowance, 18)} {coin['symbol']}"
+        )
     cash = status["cash"]
     summary.add_row(
         f"Redemption cash ({cash['symbol']})",
@@ -173,4 +190,39 @@ def render_ladder(ladder: dict, cash_decimals: int, console: Console) -> None:
         )
     if not ladder["lots"]:
         table.add_row("-", "no bills held", "-", "-", "-", "-")
+    console.print(table)
+
+
+def read_participants(system, manifest: dict) -> list[dict]:
+    """Every account ever licensed, from the reserve's events since its deployment."""
+    reserve, coin = system.reserve, system.stablecoin
+    start = manifest["contracts"]["Reserve"].get("block") or 0
+    end = chain.blocks.head.number
+    refs = {}
+    for log in reserve.ParticipantRegistered.range(start, end + 1):
+        refs[log.account] = bytes32_to_text(log.licenseRef)
+    return [
+        {
+            "account": account,
+            "licensed": bool(reserve.isParticipant(account)),
+            "licence": ref,
+            "balance": int(coin.balanceOf(account)),
+        }
+        for account, ref in refs.items()
+    ]
+
+
+def render_participants(rows: list[dict], console: Console, symbol: str) -> None:
+    table = Table(title="Participants")
+    for col in ("account", "licence", "licensed now", f"balance ({symbol})"):
+        table.add_column(col, justify="right" if col.startswith("balance") else "left")
+    for row in rows:
+        table.add_row(
+            row["account"],
+            row["licence"],
+            "yes" if row["licensed"] else "no (de-listed)",
+            format_amount(row["balance"], 18),
+        )
+    if not rows:
+        table.add_row("-", "nobody licensed yet", "-", "-")
     console.print(table)

@@ -5,7 +5,7 @@ Never floats: every conversion is exact or refuses.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 
 WAD = 10**18
 BPS = 10_000
@@ -29,10 +29,6 @@ def wad(amount: Decimal | int | str) -> int:
     return to_units(amount, 18)
 
 
-def from_wad(units: int) -> Decimal:
-    return from_units(units, 18)
-
-
 def format_ratio(ratio_wad: int) -> str:
     """A ratio WAD as a percentage with two decimals; the no-supply sentinel as 'inf'."""
     if ratio_wad >= 2**255:
@@ -42,10 +38,21 @@ def format_ratio(ratio_wad: int) -> str:
     return f"{pct:,}%"
 
 
-def format_amount(units: int, decimals: int, places: int = 2) -> str:
-    # Display only; rounds down so a table never overstates a balance.
-    value = from_units(units, decimals).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
-    return f"{value:,}"
+def format_amount(units: int, decimals: int, places: int | None = None) -> str:
+    """Exact: every significant digit of ``units`` is shown, with at least two
+    decimal places (``1_500_000, 6 -> "1.50"``, ``9, 3 -> "0.009"``). With ``places``
+    a table column is cut to that many places, rounding down, so that it never
+    overstates a balance; sentences and prompts never pass it."""
+    with localcontext() as ctx:
+        ctx.prec = 200  # amounts of up to 2**256 units, exactly
+        value = from_units(units, decimals)
+        if places is not None:
+            value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+        else:
+            value = value.normalize()
+            if value.as_tuple().exponent > -2:
+                value = value.quantize(Decimal("0.01"))
+        return f"{value:,f}"
 
 
 def text_to_bytes32(text: str) -> bytes:

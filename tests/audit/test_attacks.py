@@ -9,26 +9,25 @@ and a `VaultProbe` KYC'd in the vault with 1,000,000 cash each; alice holding 10
 cash of vault shares, which bob may spend; a gold token listed at 1.00 through a mock
 feed (10% haircut) and the settlement cash itself listed at 1.00 (no haircut).
 
-Refusals are asserted with ``assert_reverts`` (tests/audit/conftest.py): an eth_call of
+Refusals are asserted with ``assert_reverts`` (tests/utils/audit.py): an eth_call of
 the real entry point from the real sender, whose revert data is decoded and compared by
 error name and values (ape.reverts would accept any revert of an eth_call).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import ape
 import pytest
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector, to_hex
 
+from sovereign.limits import GRACE_PERIOD
+from sovereign.pauses import Pause, VaultPause
 from sovereign.permit import sign_permit
 from sovereign.roles import Role
 from sovereign.units import WAD
-from tests.audit.conftest import (
-    MAX,
-    ZERO,
+from tests.utils import ref
+from tests.utils.audit import (
     assert_reverts,
     delayed,
     deploy,
@@ -42,14 +41,10 @@ from tests.audit.conftest import (
     schedule_now,
     send,
 )
-from tests.conftest import CASH, DAY
-from tests.utils import ref
+from tests.utils.constants import CASH, DAY, MAX, ROOT, ZERO
 
 pytestmark = pytest.mark.xdist_group("audit-attacks")
 
-ROOT = Path(__file__).resolve().parents[2]
-PAUSE_MINT, PAUSE_REDEEM, PAUSE_TRANSFER = 1, 2, 4  # the stablecoin's pause flags
-PAUSE_DEPOSIT, PAUSE_WITHDRAW = 1, 2  # the vault's
 SHARE = 10**12  # vault shares worth one cash unit at par (6 + 6 decimals)
 
 
@@ -320,7 +315,7 @@ def test_role_escalation__no_holder_grants_itself_or_widens_its_powers(
         by=minter, caller=minter.address,
     )  # fmt: skip
     assert_reverts(
-        coin.AccessManagedUnauthorized, coin.unpause, PAUSE_MINT, by=guardian,
+        coin.AccessManagedUnauthorized, coin.unpause, Pause.MINT, by=guardian,
         caller=guardian.address,
     )  # fmt: skip
     allowance = reserve.setMinterAllowance.encode_input(minter, 10**30)
@@ -529,29 +524,29 @@ def _value_paths(system, minter, burner, exchange, alice, bob, carol):
     caller). None: never paused, on purpose (a burn only raises the ratio)."""
     coin, reserve, vault = system.stablecoin, system.reserve, system.vault
     return [
-        ("stablecoin", PAUSE_MINT, reserve.mint, (exchange, WAD, ref("P-1")), minter),
-        ("stablecoin", PAUSE_REDEEM, reserve.redeem, (WAD, ref("P-1")), exchange),
-        ("stablecoin", PAUSE_TRANSFER, coin.transfer, (carol, WAD), alice),
-        ("stablecoin", PAUSE_TRANSFER, coin.transferFrom, (alice, carol, WAD), bob),
+        ("stablecoin", Pause.MINT, reserve.mint, (exchange, WAD, ref("P-1")), minter),
+        ("stablecoin", Pause.REDEEM, reserve.redeem, (WAD, ref("P-1")), exchange),
+        ("stablecoin", Pause.TRANSFER, coin.transfer, (carol, WAD), alice),
+        ("stablecoin", Pause.TRANSFER, coin.transferFrom, (alice, carol, WAD), bob),
         ("stablecoin", None, reserve.burn, (WAD, ref("P-1")), burner),
-        ("vault", PAUSE_DEPOSIT, vault.deposit, (CASH, alice), alice),
-        ("vault", PAUSE_DEPOSIT, vault.mint, (SHARE, alice), alice),
-        ("vault", PAUSE_WITHDRAW, vault.withdraw, (CASH, alice, alice), alice),
-        ("vault", PAUSE_WITHDRAW, vault.redeem, (SHARE, alice, alice), alice),
-        ("vault", PAUSE_WITHDRAW, vault.withdraw, (CASH, carol, alice), bob),  # as spender
-        ("vault", PAUSE_WITHDRAW, vault.redeem, (SHARE, carol, alice), bob),
+        ("vault", VaultPause.DEPOSIT, vault.deposit, (CASH, alice), alice),
+        ("vault", VaultPause.DEPOSIT, vault.mint, (SHARE, alice), alice),
+        ("vault", VaultPause.WITHDRAW, vault.withdraw, (CASH, alice, alice), alice),
+        ("vault", VaultPause.WITHDRAW, vault.redeem, (SHARE, alice, alice), alice),
+        ("vault", VaultPause.WITHDRAW, vault.withdraw, (CASH, carol, alice), bob),  # as spender
+        ("vault", VaultPause.WITHDRAW, vault.redeem, (SHARE, carol, alice), bob),
     ]
 
 
 @pytest.mark.parametrize(
     "contract,flags",
     [
-        ("stablecoin", PAUSE_MINT),
-        ("stablecoin", PAUSE_REDEEM),
-        ("stablecoin", PAUSE_TRANSFER),
-        ("stablecoin", PAUSE_MINT | PAUSE_REDEEM | PAUSE_TRANSFER),
-        ("vault", PAUSE_DEPOSIT),
-        ("vault", PAUSE_WITHDRAW),
+        ("stablecoin", Pause.MINT),
+        ("stablecoin", Pause.REDEEM),
+        ("stablecoin", Pause.TRANSFER),
+        ("stablecoin", Pause.MINT | Pause.REDEEM | Pause.TRANSFER),
+        ("vault", VaultPause.DEPOSIT),
+        ("vault", VaultPause.WITHDRAW),
     ],
 )
 def test_pause_bypass__every_value_moving_entry_point_obeys_its_flag(
@@ -696,7 +691,7 @@ def test_tbill_redemption_before_maturity__refused_to_the_second(bill, alice):
         bill.markDefault,
         by=alice,
         nowTs=maturity - 1,
-        graceEnd=maturity + 3 * DAY,
+        graceEnd=maturity + GRACE_PERIOD,
     )  # fmt: skip  (nor default)
     mine_at(maturity)
     assert read(bill.redeem, 1_000 * CASH, by=alice) == 1_000 * CASH
@@ -740,9 +735,9 @@ def test_default_not_in_nav__short_pool_priced_pro_rata_from_the_maturity_second
     assert exit_value == model_assets(half, new_nav, supply) < model_assets(half, old_nav, supply)
     assert_reverts(
         series.TBillRepaymentShort, vault.redeemMatured, 0, by=vault_manager,
-        owed=40_000 * CASH, available=20_000 * CASH, graceEnd=maturity + 3 * DAY,
+        owed=40_000 * CASH, available=20_000 * CASH, graceEnd=maturity + GRACE_PERIOD,
     )  # fmt: skip
-    mine_at(maturity + 3 * DAY)
+    mine_at(maturity + GRACE_PERIOD)
     send(series.markDefault, sender=mallory)
     assert read(vault.totalAssets) == new_nav == read(vault.entryAssets)
     send(vault.redeemMatured, 0, sender=vault_manager)

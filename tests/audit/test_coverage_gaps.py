@@ -4,7 +4,7 @@ maturity, the vault's lot bookkeeping edges, the feeds' secondary views.
 
 Each test asserts the exact custom error and its arguments (``assert_reverts``: an
 eth_call decoded against every error of the project) or the returned value. Reverts
-are checked with calls, state is set up with ``send`` (see tests/audit/conftest.py):
+are checked with calls, state is set up with ``send`` (see tests/utils/audit.py):
 the whole file costs a few seconds. Constructors are checked with a creation eth_call
 (nothing is deployed, so no address can collide with another test's deployment).
 """
@@ -15,24 +15,23 @@ import ape
 import pytest
 from eth_utils import to_hex
 
+from sovereign.limits import GRACE_PERIOD
 from sovereign.preflight import decode_revert
-from tests.audit.conftest import (
-    MAX,
-    ZERO,
-    _rpc,
+from sovereign.units import WAD
+from tests.utils import ref
+from tests.utils.audit import (
     assert_reverts,
     delayed,
     deploy,
     mine_at,
     new_series,
     read,
+    rpc,
     schedule_now,
     send,
 )
-from tests.conftest import CASH, DAY
-from tests.utils import ref
+from tests.utils.constants import CASH, DAY, MAX, ZERO
 
-WAD = 10**18
 OTHER = "0x00000000000000000000000000000000DeaDBeef"
 
 
@@ -40,7 +39,7 @@ def creation_revert(container, *args):
     """The decoded revert of deploying ``container`` with ``args`` (a creation eth_call)."""
     data = bytes(container.contract_type.deployment_bytecode.to_bytes())
     data += bytes(container.constructor.encode_input(*args))
-    response = _rpc("eth_call", [{"data": to_hex(data), "gas": hex(15_000_000)}, "latest"])
+    response = rpc("eth_call", [{"data": to_hex(data), "gas": hex(15_000_000)}, "latest"])
     assert "error" in response, f"deploying {container.contract_type.name} succeeded"
     return decode_revert(response["error"].get("data") or "0x")
 
@@ -261,7 +260,7 @@ def test_series__zero_amounts_and_calls_after_maturity__revert(
         maturity=maturity,
     )
     assert_reverts(series.TBillZeroAmount, series.redeem, 0, by=alice)
-    mine_at(maturity + 3 * DAY)
+    mine_at(maturity + GRACE_PERIOD)
     send(series.markDefault, sender=bob)  # nothing in the pool
     assert_reverts(series.TBillAlreadyDefaulted, series.markDefault, by=bob)
 
@@ -301,7 +300,7 @@ def test_vault_lot_value__series_defaulted_and_fully_redeemed__at_the_recovery_r
     send(series.buy, 2 * CASH, CASH, sender=alice)
     send(cash.transfer, series, CASH, sender=alice)  # half the face in the pool
     maturity = read(series.maturity)
-    mine_at(maturity + 3 * DAY)
+    mine_at(maturity + GRACE_PERIOD)
     send(series.markDefault, sender=bob)
     send(series.redeem, 2 * CASH, sender=alice)  # at the recovery rate: the whole pool
     assert read(series.totalSupply) == 0 and read(series.defaulted) and read(series.pool) == 0

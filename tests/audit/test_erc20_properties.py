@@ -20,11 +20,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sovereign.permit import sign_permit
+from sovereign.permit import permit_domain, sign_permit
 from sovereign.units import WAD
-from tests.audit.conftest import MAX, ZERO, assert_reverts, deploy, isolated, new_series, read, send
-from tests.conftest import CASH
 from tests.utils import ref
+from tests.utils.audit import assert_reverts, deploy, isolated, new_series, read, send
+from tests.utils.constants import CASH, MAX, ZERO
 
 pytestmark = pytest.mark.xdist_group("audit-erc20")
 
@@ -196,14 +196,16 @@ def test_permit_sets_the_allowance_once_for_its_own_domain_and_deadline(
     ERC2612ExpiredSignature)."""
     token = tokens.by_name[name]
     other = tokens.by_name["cash" if name == "stablecoin" else "stablecoin"]
-    domain, other_chain = read(token.name), ape.chain.chain_id + 1
+    # The domains as the tokens report them (ERC-5267), read once for the four signatures.
+    own, foreign = permit_domain(token), permit_domain(other)
+    other_chain = ape.chain.chain_id + 1
     with isolated():
         now = ape.chain.blocks.head.timestamp
         deadline, nonce = now + 1 + lifetime, read(token.nonces, alice)
 
-        def signed(deadline, nonce, chain_id=None, contract=token):
+        def signed(deadline, nonce, chain_id=None, domain=own):
             return sign_permit(
-                contract, alice, bob.address, value, deadline, nonce, chain_id, name=domain
+                token, alice, bob.address, value, deadline, nonce, chain_id, domain=domain
             )
 
         first = signed(deadline, nonce)
@@ -216,7 +218,8 @@ def test_permit_sets_the_allowance_once_for_its_own_domain_and_deadline(
         for refused in (
             first,  # the same signature again
             signed(deadline, nonce + 1, chain_id=other_chain),
-            signed(deadline, nonce + 1, contract=other),  # another verifying contract
+            # another verifying contract (under this token's name)
+            signed(deadline, nonce + 1, domain={**foreign, "name": own["name"]}),
         ):
             assert_reverts(
                 token.ERC2612InvalidSigner, token.permit, alice, bob, value, deadline, *refused,

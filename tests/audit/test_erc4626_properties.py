@@ -22,9 +22,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.audit.conftest import (
-    MAX,
-    ZERO,
+from tests.utils import ref
+from tests.utils.audit import (
     assert_reverts,
     delayed,
     deploy,
@@ -36,8 +35,7 @@ from tests.audit.conftest import (
     read,
     send,
 )
-from tests.conftest import CASH, DAY
-from tests.utils import ref
+from tests.utils.constants import CASH, DAY, MAX, ZERO
 
 pytestmark = pytest.mark.xdist_group("audit-erc4626")
 

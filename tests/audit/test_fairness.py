@@ -69,7 +69,7 @@ must equal the chain, and the vault's NAV rule must hold. Two @given tests redee
 everything in a random order after the grace period (short pool) and from a full pool;
 two named tests reproduce the reported case and cash sent to a defaulted series.
 
-Each example runs inside isolated() (tests/audit/conftest.py). A JSON summary (examples,
+Each example runs inside isolated() (tests/utils/audit.py). A JSON summary (examples,
 steps, outcomes, checks, the largest excess over floor(a*P0/S0) seen) goes to
 reports/fairness-<profile>.json.
 """
@@ -80,7 +80,6 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from types import SimpleNamespace
 
 import ape
@@ -95,24 +94,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.audit.conftest import (
-    MAX,
-    _rpc,
-    isolated,
-    mine_at,
-    read,
-    revert_of,
-    send,
-    write_report,
-)
-from tests.conftest import CASH, DAY, PROFILE
+from sovereign.limits import GRACE_PERIOD
 from tests.utils import ref
+from tests.utils.audit import isolated, mine_at, read, revert_of, rpc, send, write_report
+from tests.utils.constants import CASH, DAY, MAX, PROFILE
 
 pytestmark = pytest.mark.xdist_group("audit-fairness")
 
-GRACE = 3 * DAY  # TBillSeries.GRACE_PERIOD
 TERM_DAYS = 30
-REPORTS = Path(__file__).resolve().parents[2] / "reports"
 HOLDER_INDEXES = (13, 14, 16, 17, 18)  # alice, bob and three more test accounts
 INVESTOR_INDEX = 19  # the vault's depositor (its cash pays for the vault's lot)
 
@@ -198,7 +187,7 @@ def _timed(request):
 
 def now() -> int:
     """The latest block's timestamp (what an eth_call sees)."""
-    return int(_rpc("eth_getBlockByNumber", ["latest", False])["result"]["timestamp"], 16)
+    return int(rpc("eth_getBlockByNumber", ["latest", False])["result"]["timestamp"], 16)
 
 
 # ====================================================================== the world
@@ -236,7 +225,7 @@ def book(project, system, accounts, deployer, central_bank, compliance, debt_off
     assert all(s.maturity() == maturity for s in series)
     return SimpleNamespace(
         system=system, cash=cash, vault=vault, series=series, holders=holders, funder=funder,
-        maturity=maturity, grace_end=maturity + GRACE,
+        maturity=maturity, grace_end=maturity + GRACE_PERIOD,
     )  # fmt: skip
 
 
@@ -616,7 +605,7 @@ def instant(book, where: str, extra: int) -> int:
     return {
         "maturity - 1": book.maturity - 1,
         "maturity": book.maturity,
-        "in grace": book.maturity + extra % GRACE,
+        "in grace": book.maturity + extra % GRACE_PERIOD,
         "graceEnd - 1": book.grace_end - 1,
         "graceEnd": book.grace_end,
         "graceEnd + 1": book.grace_end + 1,
@@ -812,7 +801,7 @@ def run_tickets(market: Market, order) -> list:
 @given(
     which=st.integers(0, len(TERMS) - 1),
     short=st.fractions(0, 1, max_denominator=10_000),
-    in_grace=st.integers(0, GRACE - 1),
+    in_grace=st.integers(0, GRACE_PERIOD - 1),
     after=st.integers(0, 60 * DAY),
     mark=st.booleans(),
     data=st.data(),

@@ -131,9 +131,9 @@ a governor consumed a schedule of at least 1 hour; a direct call without one rev
 
 Settings: the loaded profile (quick or deep), less hypothesis's explain phase and
 example database (see test_governance_machine for why).
-Speed: the steps talk JSON-RPC directly (tests/audit/conftest.py ``_rpc``/``_transact``
+Speed: the steps talk JSON-RPC directly (tests/utils/audit.py ``rpc``/``transact``
 from Anvil's unlocked accounts), the invariants read in two batched requests per step.
-Isolation: the ``isolated()`` pattern of tests/audit/conftest.py, split over the
+Isolation: the ``isolated()`` pattern of tests/utils/audit.py, split over the
 example: a snapshot in ``__init__``, restored in ``teardown()`` (hypothesis calls it
 when a step fails, too); ape's ``chain.isolate()`` would swallow assertion errors.
 A JSON summary (examples, steps, rules fired, outcomes, invariant checks, capability
@@ -175,13 +175,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from sovereign.limits import EXPIRATION, GUARDIAN_REMOVAL_NOTICE, MIN_EXECUTION_DELAY, MIN_SETBACK
 from sovereign.preflight import decode_revert
 from sovereign.roles import FUNCTION_ROLES, Role
 from sovereign.units import text_to_bytes32
-from tests.audit.conftest import (
-    ZERO,
-    _rpc,
-    _transact,
+from tests.utils.audit import (
     assert_reverts,
     delayed,
     deploy,
@@ -189,13 +187,13 @@ from tests.audit.conftest import (
     mine_at,
     read,
     revert_of,
+    rpc,
     send,
+    transact,
 )
-from tests.conftest import DAY, PROFILE
+from tests.utils.constants import DAY, PROFILE, REPORTS, ZERO, ZERO_ID
 
-REPORTS = Path(__file__).resolve().parents[2] / "reports"
-
-ADMIN, PUBLIC = 0, 2**64 - 1
+ADMIN, PUBLIC = int(Role.ADMIN), int(Role.PUBLIC)
 GOVERNOR, MINTER, BURNER = int(Role.GOVERNOR), int(Role.MINTER), int(Role.BURNER)
 GUARDIAN, COMPLIANCE, REPORTER = int(Role.GUARDIAN), int(Role.COMPLIANCE), int(Role.ORACLE_REPORTER)
 RESERVE_MANAGER, REGISTRAR = int(Role.RESERVE_MANAGER), int(Role.REGISTRAR)
@@ -206,12 +204,7 @@ OPERATING = tuple(range(MINTER, LAST_ROLE + 1))
 GOVERNING = (ADMIN, GOVERNOR)
 ROLES_READ = GOVERNING + OPERATING
 ROLE_NAMES = {int(r): r.name for r in Role}
-MIN_DELAY = 3_600  # SovereignAccessManager.MIN_EXECUTION_DELAY
-EXPIRATION = 7 * DAY  # AccessManager.expiration()
-MIN_SETBACK = 5 * DAY  # AccessManager.minSetback()
-REMOVAL_NOTICE = 7 * DAY  # SovereignAccessManager.GUARDIAN_REMOVAL_NOTICE
 COIN = 10**18
-ZERO_ID = b"\0" * 32
 
 ACTORS = (
     "governor",
@@ -521,8 +514,8 @@ class Model:
     def check_grant(self, role: int, acct: str, delay: int, now: int) -> None:
         if role > LAST_ROLE:
             raise Rv("SovereignUnknownRole", role)
-        if role == GOVERNOR and delay < MIN_DELAY:
-            raise Rv("SovereignDelayTooShort", role, delay, MIN_DELAY)
+        if role == GOVERNOR and delay < MIN_EXECUTION_DELAY:
+            raise Rv("SovereignDelayTooShort", role, delay, MIN_EXECUTION_DELAY)
         held = self.conflict_held(role, acct, now)
         if held is not None:
             raise Rv("SovereignConflictingRoles", acct, held, role)
@@ -530,8 +523,8 @@ class Model:
     def check_admin_candidate(self, new: str, delay: int, now: int) -> None:
         if new in (ZERO, self.admin, self.A.manager):  # never the manager itself
             raise Rv("SovereignInvalidAdmin", new)
-        if delay < MIN_DELAY:
-            raise Rv("SovereignDelayTooShort", ADMIN, delay, MIN_DELAY)
+        if delay < MIN_EXECUTION_DELAY:
+            raise Rv("SovereignDelayTooShort", ADMIN, delay, MIN_EXECUTION_DELAY)
         held = self.conflict_held(ADMIN, new, now)
         if held is not None:
             raise Rv("SovereignConflictingRoles", new, held, ADMIN)
@@ -595,8 +588,8 @@ class Model:
                 self.check_admin_candidate(*F.beginAdminTransfer.args(data), now)
             elif data[:4] == S.revokeRole:
                 role, _ = F.revokeRole.args(data)
-                if role == GUARDIAN and when < now + REMOVAL_NOTICE:
-                    raise Rv("SovereignGuardianRemovalTooSoon", when, now + REMOVAL_NOTICE)
+                if role == GUARDIAN and when < now + GUARDIAN_REMOVAL_NOTICE:
+                    raise Rv("SovereignGuardianRemovalTooSoon", when, now + GUARDIAN_REMOVAL_NOTICE)
         _, setback = self.can_call_ext(caller, target, data, now)
         min_when = now + setback
         if setback == 0 or 0 < when < min_when:
@@ -793,7 +786,7 @@ GRANT_ROLES = (
     ADMIN,
     PUBLIC,
 )
-EXEC_DELAYS = (0, MIN_DELAY, DAY, 1_800)
+EXEC_DELAYS = (0, MIN_EXECUTION_DELAY, DAY, 1_800)
 FN_KEYS = (
     "Reserve.mint",  # mapped to MINTER at deployment: locked
     "Reserve.setMinterAllowance",  # mapped to GOVERNOR: may move to ADMIN and back
@@ -843,7 +836,7 @@ OPERATIONS = st.one_of(
     st.tuples(
         st.just("setGrantDelay"),
         st.sampled_from((MINTER, GOVERNOR, GUARDIAN, PUBLIC)),
-        st.sampled_from((DAY, MIN_DELAY, 0)),
+        st.sampled_from((DAY, MIN_EXECUTION_DELAY, 0)),
     ),
     st.just(("acceptAdminTransfer",)),
     st.just(("cancelAdminTransfer",)),
@@ -918,7 +911,7 @@ class Stats:
 
 
 def head() -> tuple[int, int]:
-    block = _rpc("eth_getBlockByNumber", ["latest", False])["result"]
+    block = rpc("eth_getBlockByNumber", ["latest", False])["result"]
     return int(block["number"], 16), int(block["timestamp"], 16)
 
 
@@ -926,7 +919,7 @@ def simulate(sender: str, target: str, data: bytes, number: int, timestamp: int)
     """eth_call against the latest state as if mined in block ``number`` at ``timestamp``:
     None when it succeeds, else the decoded revert."""
     tx = {"from": sender, "to": target, "data": to_hex(data), "gas": hex(15_000_000)}
-    response = _rpc("eth_call", [tx, "latest", {}, {"number": hex(number), "time": hex(timestamp)}])
+    response = rpc("eth_call", [tx, "latest", {}, {"number": hex(number), "time": hex(timestamp)}])
     if "error" not in response:
         return None
     return decode_revert(response["error"].get("data") or "0x")
@@ -1136,8 +1129,8 @@ class GovernanceMachine(RuleBasedStateMachine):
             actual = (got.name, tuple(got.inputs.values()))
             assert actual == expected, f"{context}: predicted {expected}, got {actual}"
             return False, model, got
-        _rpc("evm_setNextBlockTimestamp", [t])
-        receipt = _transact({"from": sender, "to": target, "data": to_hex(data)})
+        rpc("evm_setNextBlockTimestamp", [t])
+        receipt = transact({"from": sender, "to": target, "data": to_hex(data)})
         assert receipt["status"] == "0x1", f"{context}: passed its simulation but reverted on-chain"
         self.number, self.now = int(receipt["blockNumber"], 16), t
         self.model = model
@@ -1179,15 +1172,15 @@ class GovernanceMachine(RuleBasedStateMachine):
         self, before: Model, after: Model, sender: str, op: Operation
     ) -> None:
         """A state-changing manager operation that succeeded for the admin or a governor
-        consumed a schedule of at least MIN_DELAY."""
+        consumed a schedule of at least MIN_EXECUTION_DELAY."""
         if op.target != self.A.manager or op.kind in ("acceptAdminTransfer", "renounceRole"):
             return
         if not self.delayed_holder(before, sender):
             return
         self.stats.checks["admin_calls_needing_a_schedule"] += 1
-        assert after.act.get("how") == "scheduled" and after.act["delay"] >= MIN_DELAY, (
+        assert after.act.get("how") == "scheduled" and after.act["delay"] >= MIN_EXECUTION_DELAY, (
             f"{self.label(sender)} (admin or governor) changed the manager without a schedule of "
-            f">= {MIN_DELAY} s: {op.desc} ({after.act})"
+            f">= {MIN_EXECUTION_DELAY} s: {op.desc} ({after.act})"
         )
 
     # ---- the four entry points, predicted
@@ -1293,7 +1286,7 @@ class GovernanceMachine(RuleBasedStateMachine):
         sender = self.admin_sender(self.operation(spec))
         op = self.operation(spec, sender)
         # A guardian's removal is scheduled for the earliest its public notice allows.
-        when = self.now + 1 + REMOVAL_NOTICE if self.guardian_removal(op) else 0
+        when = self.now + 1 + GUARDIAN_REMOVAL_NOTICE if self.guardian_removal(op) else 0
         if not self.do_schedule(sender, op, when):
             return
         rec = self.scheduled[op_id(sender, op.target, op.data)]
@@ -1356,7 +1349,7 @@ class GovernanceMachine(RuleBasedStateMachine):
 
     @rule(
         role=st.sampled_from((MINTER, GOVERNOR, GUARDIAN, PUBLIC)),
-        delay=st.sampled_from((DAY, MIN_DELAY, 0)),
+        delay=st.sampled_from((DAY, MIN_EXECUTION_DELAY, 0)),
         veto=st.booleans(),
     )
     def admin_sets_a_grant_delay(self, role, delay, veto):
@@ -1395,7 +1388,7 @@ class GovernanceMachine(RuleBasedStateMachine):
         sender = self.admin_sender(self.operation(spec))
         op = self.operation(spec, sender)
         self.do_schedule(
-            sender, op, self.now + 1 + REMOVAL_NOTICE if self.guardian_removal(op) else 0
+            sender, op, self.now + 1 + GUARDIAN_REMOVAL_NOTICE if self.guardian_removal(op) else 0
         )
 
     @rule(
@@ -1413,8 +1406,8 @@ class GovernanceMachine(RuleBasedStateMachine):
             "asap": 0,
             "too-soon": t + setback - 1,
             "later": t + setback + 3_600,
-            "notice": t + REMOVAL_NOTICE,  # exactly a guardian removal's earliest time
-            "notice-early": t + REMOVAL_NOTICE - 1,
+            "notice": t + GUARDIAN_REMOVAL_NOTICE,  # exactly a guardian removal's earliest time
+            "notice-early": t + GUARDIAN_REMOVAL_NOTICE - 1,
         }[when]
         self.do_schedule(sender, op, max(at, 0))
 
@@ -1467,7 +1460,9 @@ class GovernanceMachine(RuleBasedStateMachine):
             self.stats.checks["travel_into_the_past_skipped"] += 1
 
     @rule(
-        seconds=st.sampled_from((1, MIN_DELAY - 1, MIN_DELAY, DAY - 1, DAY, MIN_SETBACK, 8 * DAY))
+        seconds=st.sampled_from(
+            (1, MIN_EXECUTION_DELAY - 1, MIN_EXECUTION_DELAY, DAY - 1, DAY, MIN_SETBACK, 8 * DAY)
+        )
     )
     def wait(self, seconds):
         self.begin("wait")
@@ -1633,9 +1628,9 @@ class GovernanceMachine(RuleBasedStateMachine):
                 assert (
                     status == "revert" and value.name == "AccessManagerUnauthorizedCancel"
                 ), f"{guardian} cancels its own removal: {status} {value}"
-                assert rec.timepoint - rec.scheduled_at >= REMOVAL_NOTICE, (
+                assert rec.timepoint - rec.scheduled_at >= GUARDIAN_REMOVAL_NOTICE, (
                     f"{rec.op.desc} of {guardian} runs {rec.timepoint - rec.scheduled_at} s after "
-                    f"it was scheduled, less than the {REMOVAL_NOTICE} s notice"
+                    f"it was scheduled, less than the {GUARDIAN_REMOVAL_NOTICE} s notice"
                 )
                 self.stats.checks["own_removals_not_vetoable_by_that_guardian"] += 1
                 continue
@@ -1676,9 +1671,9 @@ class GovernanceMachine(RuleBasedStateMachine):
                     changed = [o for o in origins if o.get("how") != "deploy"]
                     assert changed, f"{name} got {fn} with nothing changed: {origins}"
                     for o in changed:
-                        assert o.get("how") == "scheduled" and o["delay"] >= MIN_DELAY, (
+                        assert o.get("how") == "scheduled" and o["delay"] >= MIN_EXECUTION_DELAY, (
                             f"{name} can call Reserve.{fn} immediately through {o} (not a "
-                            f"schedule of >= {MIN_DELAY} s); all origins {origins}"
+                            f"schedule of >= {MIN_EXECUTION_DELAY} s); all origins {origins}"
                         )
                     self.stats.appearance_kinds[
                         f"{fn}: " + " + ".join(o["call"].split("(")[0] for o in changed)
@@ -1713,7 +1708,7 @@ class GovernanceMachine(RuleBasedStateMachine):
         )
         origin = self.model.admin_origin
         assert origin.get("how") == "deploy" or (
-            origin.get("how") == "scheduled" and origin["delay"] >= MIN_DELAY
+            origin.get("how") == "scheduled" and origin["delay"] >= MIN_EXECUTION_DELAY
         ), f"{self.label(admin)} became admin by a proposal not scheduled for >= 1 h: {origin}"
         self.stats.checks["admin_checks"] += 1
 
@@ -1831,7 +1826,7 @@ def _machine_context(project, system, config, **accounts) -> Ctx:
     # Which functions were ever mapped (the private _mapped of rule 5): the deployment's
     # TargetFunctionRoleUpdated events.
     topic = to_hex(keccak(text="TargetFunctionRoleUpdated(address,bytes4,uint64)"))
-    logs = _rpc(
+    logs = rpc(
         "eth_getLogs",
         [{"address": A.manager, "fromBlock": "0x0", "toBlock": "latest", "topics": [topic]}],
     )["result"]
@@ -1926,13 +1921,13 @@ def function_selector(contract, method: str) -> bytes:
 
 
 def _timestamp(receipt: dict) -> int:
-    block = _rpc("eth_getBlockByNumber", [receipt["blockNumber"], False])["result"]
+    block = rpc("eth_getBlockByNumber", [receipt["blockNumber"], False])["result"]
     return int(block["timestamp"], 16)
 
 
 def _send_at(timestamp: int, method, *args, sender) -> dict:
     """``send`` mined at exactly ``timestamp``."""
-    _rpc("evm_setNextBlockTimestamp", [timestamp])
+    rpc("evm_setNextBlockTimestamp", [timestamp])
     return send(method, *args, sender=sender)
 
 
@@ -2359,9 +2354,11 @@ def test_scheduled_grant_counts_as_held__and_a_later_conflict_is_refused_at_exec
     "function,args,role",
     [
         pytest.param(
-            "grantRole", (GOVERNOR, "alice", MIN_DELAY - 1), GOVERNOR, id="governor-grant"
+            "grantRole", (GOVERNOR, "alice", MIN_EXECUTION_DELAY - 1), GOVERNOR, id="governor-grant"
         ),
-        pytest.param("beginAdminTransfer", ("alice", MIN_DELAY - 1), ADMIN, id="admin-transfer"),
+        pytest.param(
+            "beginAdminTransfer", ("alice", MIN_EXECUTION_DELAY - 1), ADMIN, id="admin-transfer"
+        ),
     ],
 )
 def test_delay_below_one_hour_refused_when_scheduled(
@@ -2379,11 +2376,11 @@ def test_delay_below_one_hour_refused_when_scheduled(
         0,
         by=governor,
         roleId=role,
-        executionDelay=MIN_DELAY - 1,
-        minimum=MIN_DELAY,
+        executionDelay=MIN_EXECUTION_DELAY - 1,
+        minimum=MIN_EXECUTION_DELAY,
     )
     ok = getattr(manager, function).encode_input(
-        *[MIN_DELAY if a == MIN_DELAY - 1 else a for a in resolved]
+        *[MIN_EXECUTION_DELAY if a == MIN_EXECUTION_DELAY - 1 else a for a in resolved]
     )
     assert read(manager.schedule, manager, ok, 0, by=governor)[1] == 1
 
@@ -2659,10 +2656,10 @@ def test_admin_moves_only_through_a_scheduled_proposal__even_after_a_function_re
     assert read(manager.getTargetFunctionRole, manager, begin) == ADMIN
     if role == PUBLIC:
         proposer = mallory
-    direct = revert_of(manager.beginAdminTransfer, mallory, MIN_DELAY, by=proposer)
+    direct = revert_of(manager.beginAdminTransfer, mallory, MIN_EXECUTION_DELAY, by=proposer)
     assert direct is not None, "beginAdminTransfer(mallory) passed without a schedule"
     if proposer == governor:  # the admin, with its delay: it needs a schedule
-        data = manager.beginAdminTransfer.encode_input(mallory, MIN_DELAY)
+        data = manager.beginAdminTransfer.encode_input(mallory, MIN_EXECUTION_DELAY)
         op = read(manager.hashOperation, governor, manager, data)
         assert _error(direct) == ("AccessManagerNotScheduled", (op,))
     else:

@@ -62,12 +62,10 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from fractions import Fraction
-from pathlib import Path
 from types import SimpleNamespace
 
 import ape
@@ -76,10 +74,10 @@ from eth_utils import to_checksum_address
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from sovereign.units import WAD
-from tests.audit.conftest import (
-    MAX,
-    OFFSET,
+from sovereign.limits import GRACE_PERIOD
+from sovereign.units import BPS, WAD
+from tests.utils import ref
+from tests.utils.audit import (
     assert_reverts,
     delayed,
     isolated,
@@ -89,15 +87,10 @@ from tests.audit.conftest import (
     read,
     send,
 )
-from tests.conftest import CASH, DAY
-from tests.utils import ref
+from tests.utils.constants import CASH, DAY, MAX, OFFSET, PROFILE, REPORTS
 
 pytestmark = pytest.mark.xdist_group("audit-timing")
 
-ROOT = Path(__file__).resolve().parents[2]
-PROFILE = os.environ.get("SOVEREIGN_PROFILE", "quick")
-BPS = 10_000
-GRACE = 3 * DAY  # TBillSeries.GRACE_PERIOD
 FEED_ONE = 10**8  # 1.00 on the 8-decimal SB30 feed
 
 # ---------------------------------------------------------------- strategies
@@ -164,7 +157,7 @@ def _note_gain(gain: int, allowance: int) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def timing_report():
     yield
-    path = ROOT / "reports" / f"timing-{PROFILE}.json"
+    path = REPORTS / f"timing-{PROFILE}.json"
     path.parent.mkdir(exist_ok=True)
     summary = {
         "profile": PROFILE,
@@ -204,7 +197,7 @@ def head() -> int:
 def fresh_registry_nonce(registry) -> None:
     """Series get addresses never used before in this run: Anvil (1.7.1) can run the old
     code of a contract created in a reverted snapshot when another is created at the same
-    address (tests/audit/conftest.py, deploy), and a series' terms are immutables."""
+    address (tests/utils/audit.py, deploy), and a series' terms are immutables."""
     nonce = 1_000_000 + 16 * next(_NONCES)
     ape.chain.provider.make_request("anvil_setNonce", [registry.address, hex(nonce)])
 
@@ -398,7 +391,7 @@ def _build_ladder(c, data, ladder, t0: int):
                 i=i,
                 series=series,
                 maturity=maturity,
-                grace_end=maturity + GRACE,
+                grace_end=maturity + GRACE_PERIOD,
                 outstanding=outstanding,
                 pool=pool,
                 amount=spec["amount"],
@@ -465,7 +458,7 @@ def _plan(data, kind: str, bills, t0: int, prior: int, lots):
             st.one_of(st.just(gap), st.integers(1, gap), st.integers(gap, 2 * gap)), label="cure"
         )
         ev.t_e = bill.maturity + data.draw(
-            st.one_of(st.sampled_from([0, GRACE - 1]), st.integers(0, GRACE - 1)),
+            st.one_of(st.sampled_from([0, GRACE_PERIOD - 1]), st.integers(0, GRACE_PERIOD - 1)),
             label="into grace",
         )
         ev.sub = "full" if ev.amount >= gap else "partial"

@@ -33,7 +33,7 @@ VaultNavFeed, and the SB30 bond with its ReportedPriceFeed) plus 18 more, to fil
 to MAX_ASSETS: the settlement cash itself and 17 MockERC20 tokens of 0 to 36 decimals, six
 priced by ReportedPriceFeed stubs (constructor (authority, decimals, description,
 maxDeviationBps, deviationWindow); their functions mapped to roles as
-deploy.wire_functions maps them, from roles.FUNCTION_ROLES: report to the oracle reporter,
+deployphases.wire_functions maps them, from roles.FUNCTION_ROLES: report to the oracle reporter,
 forceReport and the setters to the governor; a stub's first answer is the governor's
 forceReport, since report refuses one) and the rest by MockAggregator (which can also present the
 answers a broken feed could: zero, negative, absurd, from the future). Everything goes
@@ -57,7 +57,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -66,30 +65,26 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from sovereign import governance
+from sovereign.limits import MAX_ASSETS
 from sovereign.roles import FUNCTION_ROLES
-from tests.audit.conftest import (
-    MAX,
-    _rpc,
+from sovereign.units import BPS, WAD
+from tests.utils import ref
+from tests.utils.audit import (
     assert_reverts,
     deploy,
     isolated,
     mine_at,
     read,
+    rpc,
     schedule_now,
     send,
     write_report,
 )
-from tests.conftest import CASH, DAY, PROFILE
-from tests.utils import ref
+from tests.utils.constants import CASH, DAY, MAX, MAX_ANSWER, PROFILE
 
 pytestmark = pytest.mark.xdist_group("audit-valuation")
 
-WAD = 10**18
-BPS = 10_000
-MAX_ANSWER = 2**128 - 1  # Reserve: answers above this are unusable
-MAX_ASSETS = 20
 STUB_AGE = 600  # seconds from the governor's forceReport (executed) to the valuation moment
-REPORTS = Path(__file__).resolve().parents[2] / "reports"
 INVESTOR_INDEX = 19  # deposits cash into the vault in the reserve's name
 
 # The 18 assets listed beside the system's two: (symbol, token decimals, feed, feed decimals).
@@ -228,7 +223,7 @@ def breakdown(reserve) -> tuple[list, list, list, int]:
 
 
 def now() -> int:
-    return int(_rpc("eth_getBlockByNumber", ["latest", False])["result"]["timestamp"], 16)
+    return int(rpc("eth_getBlockByNumber", ["latest", False])["result"]["timestamp"], 16)
 
 
 # ====================================================================== the desk

@@ -7,8 +7,8 @@ import ape
 import pytest
 
 from sovereign.ladder import LadderModel, SeriesState
-from tests.conftest import CASH, DAY
 from tests.utils import travel
+from tests.utils.constants import CASH, DAY
 
 
 @pytest.fixture

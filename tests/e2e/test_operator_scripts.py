@@ -1,7 +1,7 @@
-"""`ape run deploy` and `ape run treasury status` through ape's entry point, against
+"""`ape run deploy` and `ape treasury status` through ape's entry point, against
 an Anvil that is already running (reached by URL, as a real node would be), not
 the embedded one. The killed deploy runs as a real process (killed with SIGKILL);
-the others run in-process (see tests.utils.ape_run)."""
+the others run in-process (see tests.utils.ape_cli)."""
 
 import json
 import os
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.utils import APE, ROOT, ape_run
+from tests.utils import APE, ROOT
+from tests.utils.cli import ape_cli
 
 
 def _free_port() -> int:
@@ -44,7 +45,8 @@ def node():
 
 
 def run(*args, deployments: Path, process: bool = False):
-    return ape_run(*args, env={"SOVEREIGN_DEPLOYMENTS": str(deployments)}, process=process)
+    argv = args if args[0] == "treasury" else ("run", *args)
+    return ape_cli(*argv, env={"SOVEREIGN_DEPLOYMENTS": str(deployments)}, process=process)
 
 
 def test_deploy_then_status_on_a_running_node(node, tmp_path):
@@ -74,7 +76,8 @@ def test_deploy_then_status_on_a_running_node(node, tmp_path):
 def test_status_without_a_manifest__one_clear_line(node, tmp_path):
     out = run("treasury", "status", "--network", node, deployments=tmp_path)
     assert out.returncode != 0
-    assert "no deployment manifest at" in out.stderr and "run `ape run deploy` first" in out.stderr
+    assert "no deployment manifest at" in out.stderr
+    assert "deploy first (ape treasury deploy)" in out.stderr
 
 
 def test_deploy_from_a_config_file(node, tmp_path):

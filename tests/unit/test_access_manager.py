@@ -2,9 +2,6 @@
 refuses every role that must not call it; one admin, moved only in two steps;
 delays on grants and parameters, none on pausing; minter and reporter apart."""
 
-import re
-from pathlib import Path
-
 import ape
 import pytest
 
@@ -12,17 +9,7 @@ from sovereign import governance
 from sovereign.preflight import simulate
 from sovereign.roles import ADMIN_FUNCTIONS, FUNCTION_ROLES, Role
 from tests.utils import dummy_args
-
-ROOT = Path(__file__).resolve().parents[2]
-ONE_DAY = 86_400
-
-
-def test_python_roles_mirror_solidity():
-    text = (ROOT / "contracts/governance/Roles.sol").read_text()
-    declared = {
-        m[0]: int(m[1]) for m in re.findall(r"uint64 internal constant (\w+) = (\d+);", text)
-    }
-    assert declared == {r.name: int(r) for r in Role if r not in (Role.ADMIN, Role.PUBLIC)}
+from tests.utils.constants import DAY
 
 
 def _targets(system):
@@ -90,7 +77,7 @@ def test_admin_functions__refuse_everyone_but_the_governor(
 
 def test_after_deploy__governor_is_sole_admin_with_delay(system, manager, governor, deployer):
     assert manager.admin() == governor.address
-    assert manager.hasRole(0, governor) == (True, ONE_DAY)
+    assert manager.hasRole(0, governor) == (True, DAY)
     assert manager.hasRole(0, deployer)[0] is False
     assert manager.hasRole(int(Role.GOVERNOR), deployer)[0] is False
     assert manager.pendingAdmin() == "0x0000000000000000000000000000000000000000"
@@ -175,7 +162,7 @@ def test_role_grant__needs_the_admin_delay(system, manager, governor, alice):
     manager.schedule(manager, data, 0, sender=governor)
     with ape.reverts(manager.AccessManagerNotReady):
         manager.execute(manager, data, sender=governor)
-    ape.chain.pending_timestamp += ONE_DAY
+    ape.chain.pending_timestamp += DAY
     manager.execute(manager, data, sender=governor)
     assert manager.hasRole(int(Role.BURNER), alice)[0]
 
@@ -193,7 +180,7 @@ def test_guardian_can_cancel_a_scheduled_governor_operation(
     data = reserve.setRedemptionFee.encode_input(100)
     manager.schedule(reserve, data, 0, sender=governor)
     manager.cancel(governor, reserve, data, sender=guardian)
-    ape.chain.pending_timestamp += ONE_DAY
+    ape.chain.pending_timestamp += DAY
     with ape.reverts(manager.AccessManagerNotScheduled):
         manager.execute(reserve, data, sender=governor)
 
@@ -229,11 +216,11 @@ def test_role_matrix__table_and_json(system):
     assert rows["minter"]["holders"] == [
         {"account": system.holders.minter.address, "execution_delay": 0}
     ]
-    assert rows["governor"]["holders"][0]["execution_delay"] == ONE_DAY
+    assert rows["governor"]["holders"][0]["execution_delay"] == DAY
     assert "Reserve.mint" in rows["minter"]["functions"]
     assert "SovereignStablecoin.pause" in rows["guardian"]["functions"]
     assert rows["admin"]["holders"] == [
-        {"account": system.holders.governor.address, "execution_delay": ONE_DAY}
+        {"account": system.holders.governor.address, "execution_delay": DAY}
     ]
 
 
@@ -261,7 +248,7 @@ def test_guardian_cannot_cancel_its_own_removal__which_needs_a_week_of_notice(
     removal = manager.revokeRole.encode_input(int(Role.GUARDIAN), guardian)
     now = ape.chain.pending_timestamp
     notice = manager.GUARDIAN_REMOVAL_NOTICE()
-    assert notice == 7 * ONE_DAY
+    assert notice == 7 * DAY
     with ape.reverts(manager.SovereignGuardianRemovalTooSoon):
         manager.schedule(manager, removal, 0, sender=governor)
     manager.schedule(manager, removal, now + notice + 60, sender=governor)
@@ -281,7 +268,7 @@ def test_another_guardian_can_cancel_a_guardians_removal(
         manager, governor, manager.grantRole.encode_input(int(Role.GUARDIAN), alice, 0)
     )
     removal = manager.revokeRole.encode_input(int(Role.GUARDIAN), guardian)
-    manager.schedule(manager, removal, ape.chain.pending_timestamp + 8 * ONE_DAY, sender=governor)
+    manager.schedule(manager, removal, ape.chain.pending_timestamp + 8 * DAY, sender=governor)
     manager.cancel(governor, manager, removal, sender=alice)
 
 
@@ -321,7 +308,7 @@ def test_an_operating_function_is_never_mapped_back_to_the_governor_or_the_publi
 def test_a_scheduled_grant_counts_as_held(system, manager, governor, guardian, alice):
     """Two grants that conflict only with each other: the second is refused when it is
     scheduled, not at execution; once the first is cancelled, it may be scheduled."""
-    first = manager.grantRole.encode_input(int(Role.GOVERNOR), alice, ONE_DAY)
+    first = manager.grantRole.encode_input(int(Role.GOVERNOR), alice, DAY)
     manager.schedule(manager, first, 0, sender=governor)
     second = manager.grantRole.encode_input(int(Role.MINTER), alice, 0)
     with ape.reverts(
@@ -372,7 +359,7 @@ def test_the_governing_key_holds_no_other_role_and_no_contract_changes_manager(
         manager.SovereignConflictingRoles, heldRole=0, requestedRole=int(Role.RESERVE_MANAGER)
     ):
         manager.schedule(manager, data, 0, sender=governor)
-    data = manager.beginAdminTransfer.encode_input(manager, ONE_DAY)
+    data = manager.beginAdminTransfer.encode_input(manager, DAY)
     with ape.reverts(manager.SovereignInvalidAdmin, proposed=manager.address):
         manager.schedule(manager, data, 0, sender=governor)
     with ape.reverts(manager.SovereignAuthorityFixed, target=reserve.address):

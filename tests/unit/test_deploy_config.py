@@ -1,7 +1,6 @@
 """Deployment configuration files: every setting read exactly, bad ones refused in one line."""
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -9,8 +8,7 @@ from sovereign.deploy import CASH, CollateralSpec
 from sovereign.deployconfig import load_deploy_config
 from sovereign.inputs import InputError
 from sovereign.roles import HOLDER_LABELS
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.utils import ROOT
 
 
 def test_the_shipped_local_config_loads():

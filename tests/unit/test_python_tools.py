@@ -29,8 +29,14 @@ def test_to_units_is_exact_and_refuses_excess_precision():
     assert wad("1.02") == 102 * 10**16
 
 
-def test_formatting_rounds_down_and_marks_no_supply():
-    assert format_amount(1_999_999, 6) == "1.99"
+def test_formatting_is_exact_unless_a_column_cuts_it_down_and_marks_no_supply():
+    assert format_amount(1_999_999, 6) == "1.999999"
+    assert format_amount(9, 3) == "0.009"
+    assert format_amount(10_123_456_789, 10) == "1.0123456789"
+    assert format_amount(10**44, 18) == "100,000,000,000,000,000,000,000,000.00"
+    assert format_amount(2**256 - 1, 18).endswith(",457.584007913129639935")
+    assert format_amount(0, 6) == "0.00"
+    assert format_amount(1_999_999, 6, 2) == "1.99"
     assert format_ratio(wad("0.98288288")) == "98.28%"
     assert format_ratio(2**256 - 1).startswith("∞")
 

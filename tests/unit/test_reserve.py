@@ -8,8 +8,8 @@ import pytest
 
 from sovereign.units import WAD, wad
 from tests.utils import ref, travel
+from tests.utils.constants import DAY
 
-ONE_DAY = 86_400
 MIN_RATIO = wad("1.02")
 
 
@@ -65,7 +65,7 @@ def test_collateral_ratio__no_supply__is_max(system, reserve):
 def test_mint__stale_feed__counts_zero_while_redeem_and_burn_go_on(
     minted, reserve, coin, cash, bond, minter, burner, exchange
 ):
-    travel(ONE_DAY + 1)
+    travel(DAY + 1)
     assert reserve.collateralValue() == 0  # the bond's price is stale: it counts nothing
     supply = coin.totalSupply()
     with ape.reverts(
@@ -107,7 +107,7 @@ def new_asset(project, deployer, gov, reserve, refresh):
     def make(symbol: str, balance: int = 0):
         token = project.MockERC20.deploy(symbol, symbol, 18, sender=deployer)
         feed = project.MockAggregator.deploy(8, sender=deployer)
-        gov(reserve, "setCollateral", token, feed, ONE_DAY, 1_000, 10_000)
+        gov(reserve, "setCollateral", token, feed, DAY, 1_000, 10_000)
         refresh()
         if balance:
             token.mint(reserve, balance, sender=deployer)
@@ -150,7 +150,7 @@ def test_valuation__asset_and_feed_decimals(
 ):
     token = project.MockERC20.deploy("T", "T", asset_decimals, sender=deployer)
     feed = project.MockAggregator.deploy(feed_decimals, sender=deployer)
-    gov(reserve, "setCollateral", token, feed, ONE_DAY, 250, 10_000)
+    gov(reserve, "setCollateral", token, feed, DAY, 250, 10_000)
     # 1,234.5678 tokens at 0.987654 each
     balance = 12_345_678 * 10**asset_decimals // 10**4
     price = 987_654 * 10**feed_decimals // 10**6
@@ -168,7 +168,7 @@ def test_valuation__feed_decimals_read_at_every_valuation(project, deployer, gov
     """A feed that changes its decimals (a proxy re-pointed) is not mispriced."""
     token = project.MockERC20.deploy("T", "T", 18, sender=deployer)
     feed = project.MockAggregator.deploy(8, sender=deployer)
-    gov(reserve, "setCollateral", token, feed, ONE_DAY, 0, 10_000)
+    gov(reserve, "setCollateral", token, feed, DAY, 0, 10_000)
     token.mint(reserve, WAD, sender=deployer)
     feed.set(2 * 10**8, ape.chain.pending_timestamp - 1, sender=deployer)
     assert reserve.assetStatus(token).haircutValueWad == 2 * WAD
@@ -185,8 +185,8 @@ def test_concentration_cap__bounds_an_assets_share_of_what_is_counted(
     Now the bond counts at most half of the counted total: 100 + 100 = 200."""
     gold = project.MockERC20.deploy("Gold", "GLD", 18, sender=deployer)  # the '100 of cash'
     feed = project.MockAggregator.deploy(8, sender=deployer)
-    gov(reserve, "setCollateral", gold, feed, ONE_DAY, 0, 10_000)
-    gov(reserve, "setCollateral", bond, bond_feed, ONE_DAY, 0, 5_000)
+    gov(reserve, "setCollateral", gold, feed, DAY, 0, 10_000)
+    gov(reserve, "setCollateral", bond, bond_feed, DAY, 0, 5_000)
     bond_feed.report(10**8, sender=system.holders.oracle_reporter)
     # No supply yet, so the reserve manager may take the rest out: 900 bonds stay.
     reserve.withdrawCollateral(
@@ -213,9 +213,9 @@ def test_concentration_cap__each_round_compares_against_its_starting_split(
     for symbol, cap in (("GLD", second_cap), ("CSH", 10_000)):
         token = project.MockERC20.deploy(symbol, symbol, 18, sender=deployer)
         feed = project.MockAggregator.deploy(8, sender=deployer)
-        gov(reserve, "setCollateral", token, feed, ONE_DAY, 0, cap)
+        gov(reserve, "setCollateral", token, feed, DAY, 0, cap)
         tokens.append((token, feed))
-    gov(reserve, "setCollateral", bond, bond_feed, ONE_DAY, 0, 5_000)
+    gov(reserve, "setCollateral", bond, bond_feed, DAY, 0, 5_000)
     bond_feed.report(10**8, sender=system.holders.oracle_reporter)
     reserve.withdrawCollateral(
         bond, deployer, bond.balanceOf(reserve) - 600 * WAD, sender=reserve_manager
@@ -234,7 +234,7 @@ def test_concentration_cap__a_lone_capped_asset_counts_nothing(
     gov, system, reserve, bond, bond_feed
 ):
     """A 50% cap cannot be met by an asset alone: C = min(v, C/2) has only C = 0."""
-    gov(reserve, "setCollateral", bond, bond_feed, ONE_DAY, 200, 5_000)
+    gov(reserve, "setCollateral", bond, bond_feed, DAY, 200, 5_000)
     bond_feed.report(10**8, sender=system.holders.oracle_reporter)
     assert reserve.collateralValue() == 0
 
@@ -397,7 +397,7 @@ def test_withdraw_collateral__within_ratio(minted, reserve, bond, reserve_manage
 def test_withdraw_collateral__stale_feed__counts_zero_so_refused(
     minted, reserve, bond, reserve_manager, bob
 ):
-    travel(ONE_DAY + 1)
+    travel(DAY + 1)
     with ape.reverts(reserve.ReserveCollateralRatioTooLow, collateralValueWad=0):
         reserve.withdrawCollateral(bond, bob, 1, sender=reserve_manager)
 
@@ -422,7 +422,7 @@ def test_parameter_out_of_bounds__reverts(system, gov, reserve, method, value, l
     "heartbeat,haircut,cap,name",
     [
         (59, 0, 10_000, "heartbeat"),
-        (7 * ONE_DAY + 1, 0, 10_000, "heartbeat"),
+        (7 * DAY + 1, 0, 10_000, "heartbeat"),
         (3_600, 9_001, 10_000, "haircutBps"),
         (3_600, 0, 99, "concentrationCapBps"),
         (3_600, 0, 10_001, "concentrationCapBps"),
@@ -455,7 +455,7 @@ def test_remove_collateral__uncounts_it(system, gov, reserve, bond, refresh):
 def test_collateral_list_is_bounded(project, deployer, gov, system, reserve):
     for i in range(20 - len(reserve.collateralAssets())):
         token = project.MockERC20.deploy("T", f"T{i}", 18, sender=deployer)
-        gov(reserve, "setCollateral", token, system.feeds["SB30"], ONE_DAY, 0, 10_000)
+        gov(reserve, "setCollateral", token, system.feeds["SB30"], DAY, 0, 10_000)
     token = project.MockERC20.deploy("T", "T20", 18, sender=deployer)
     with ape.reverts(reserve.ReserveTooManyAssets, max=20):
-        gov(reserve, "setCollateral", token, system.feeds["SB30"], ONE_DAY, 0, 10_000)
+        gov(reserve, "setCollateral", token, system.feeds["SB30"], DAY, 0, 10_000)

@@ -2,12 +2,6 @@
 import, deployment on Anvil, a custom-error revert, an event)."""
 
 import ape
-import pytest
-
-
-@pytest.fixture
-def cash(system):
-    return system.cash
 
 
 def test_central_bank_mints__emits_events(cash, central_bank, exchange):

@@ -4,11 +4,10 @@ granular pauses, EIP-2612 permit."""
 import ape
 import pytest
 
+from sovereign.pauses import Pause
 from sovereign.permit import sign_permit
 from sovereign.units import WAD
 from tests.utils import ref
-
-PAUSE_MINT, PAUSE_REDEEM, PAUSE_TRANSFER = 1, 2, 4
 
 
 @pytest.fixture
@@ -159,7 +158,7 @@ def test_seize__to_frozen_zero_or_nothing__reverts(frozen_alice, coin, complianc
 
 
 def test_seize__works_while_transfers_paused(frozen_alice, coin, compliance, guardian, bob):
-    coin.pause(PAUSE_TRANSFER, sender=guardian)
+    coin.pause(Pause.TRANSFER, sender=guardian)
     coin.seize(frozen_alice, bob, WAD, ref("COURT-2"), sender=compliance)
     assert coin.balanceOf(bob) == 1_001 * WAD
 
@@ -187,9 +186,9 @@ def _try_paths(coin, reserve, minter, exchange, alice, bob):
 @pytest.mark.parametrize(
     "flag,blocked",
     [
-        (PAUSE_MINT, "mint"),
-        (PAUSE_REDEEM, "redeem"),
-        (PAUSE_TRANSFER, "transfer"),
+        (Pause.MINT, "mint"),
+        (Pause.REDEEM, "redeem"),
+        (Pause.TRANSFER, "transfer"),
     ],
 )
 def test_each_pause_blocks_its_path_and_only_its_path(
@@ -209,18 +208,18 @@ def test_each_pause_blocks_its_path_and_only_its_path(
 
 def test_transfer_pause__blocks_transfer_from(holders_funded, coin, guardian, alice, bob):
     coin.approve(bob, WAD, sender=alice)
-    coin.pause(PAUSE_TRANSFER, sender=guardian)
-    with ape.reverts(coin.StablecoinPaused, flag=PAUSE_TRANSFER):
+    coin.pause(Pause.TRANSFER, sender=guardian)
+    with ape.reverts(coin.StablecoinPaused, flag=Pause.TRANSFER):
         coin.transferFrom(alice, bob, WAD, sender=bob)
 
 
 def test_guardian_cannot_unpause__governor_can_after_delay(system, gov, coin, guardian):
-    coin.pause(PAUSE_MINT | PAUSE_TRANSFER, sender=guardian)
+    coin.pause(Pause.MINT | Pause.TRANSFER, sender=guardian)
     with ape.reverts(coin.AccessManagedUnauthorized, caller=guardian.address):
-        coin.unpause(PAUSE_MINT, sender=guardian)
-    receipt = gov(coin, "unpause", PAUSE_MINT)
-    assert coin.pausedFlags() == PAUSE_TRANSFER
-    assert receipt.events.filter(coin.Unpaused)[0].flags == PAUSE_MINT
+        coin.unpause(Pause.MINT, sender=guardian)
+    receipt = gov(coin, "unpause", Pause.MINT)
+    assert coin.pausedFlags() == Pause.TRANSFER
+    assert receipt.events.filter(coin.Unpaused)[0].flags == Pause.MINT
 
 
 @pytest.mark.parametrize("flags", [0, 8, 255])

@@ -3,7 +3,7 @@
 import ape
 import pytest
 
-from tests.conftest import CASH, DAY
+from tests.utils.constants import CASH, DAY
 
 
 @pytest.fixture

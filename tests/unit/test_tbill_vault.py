@@ -6,10 +6,8 @@ import ape
 import pytest
 
 from sovereign.units import WAD
-from tests.conftest import CASH, DAY
 from tests.utils import ref
-
-ZERO = "0x0000000000000000000000000000000000000000"
+from tests.utils.constants import CASH, DAY
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""From EVM program counters to Solidity source: the pure pieces of `sovereign.solcoverage`.
+"""From EVM program counters to Solidity source: the pure pieces of ape-solcoverage.
 
 Nothing here talks to a chain or a compiler; every function takes bytes or strings
-and is unit-tested in ``tests/unit/test_solcoverage.py``.
+and is unit-tested in the plugin's ``tests/test_solcoverage.py``.
 
 - ``Program``: a bytecode split into instructions (``PUSHn`` carries ``n`` data bytes,
   so the instruction *index* that solc's source map counts is not the program

@@ -1,6 +1,7 @@
-"""The pieces of sovereign.solcoverage: pc -> instruction index, source-map decompression,
+"""The pieces of ape-solcoverage: pc -> instruction index, source-map decompression,
 offset -> line, code matching, pairing trace steps with the call tree, the branch
-classifier on a hand-assembled program; one traced transaction on the chain."""
+classifier on a hand-assembled program; one traced run on the chain, of a
+hand-assembled contract (nothing of the host project's)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,11 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from solcov_helpers import PASSING_RUN, fake_solc_output, write_sources
 
-from sovereign.solcoverage.analysis import Analysis
-from sovereign.solcoverage.tracer import (
-    Recorder,
-    Tracer,
-    Unpaired,
-    init_key,
-    install,
-    pair_frames,
-    runtime_key,
-    uninstall,
-)
-from sovereign.sourcemap import (
+from ape_solcoverage.analysis import Analysis
+from ape_solcoverage.settings import target_filter
+from ape_solcoverage.sourcemap import (
     LineIndex,
     SourceMapEntry,
     decompress_source_map,
@@ -30,6 +23,8 @@ from sovereign.sourcemap import (
     pc_to_index,
     strip_trailing_metadata,
 )
+from ape_solcoverage.tracer import Tracer, install, uninstall
+from ape_solcoverage.traces import Recorder, Unpaired, init_key, pair_frames, runtime_key
 
 # A fake solc metadata block: a2 64 'ipfs' 58 22 <34> 64 'solc' 43 <3> 00 33
 CBOR = b"\xa2\x64ipfs\x58\x22" + bytes(range(34)) + b"\x64solc\x43\x00\x08\x1e" + b"\x00\x33"
@@ -126,87 +121,9 @@ def test_pairing_steps_with_the_call_tree():
         pair_frames(_steps((0, "CALL", 1)), {"type": "CALL", "calls": [{"type": "CREATE"}]})
 
 
-# A hand-assembled contract for the branch classifier:
-SOURCE = """contract C {
-    function f(uint256 x) external returns (uint256) {
-        if (x == 0)
-            revert E();
-        return x;
-    }
-}
-"""
-
-
-def _src(fragment: str) -> str:
-    start = SOURCE.index(fragment)
-    return f"{start}:{len(fragment)}:0"
-
-
-def _fake_solc_output() -> dict:
-    fn_text = SOURCE[SOURCE.index("function") : SOURCE.rindex("}") - 1].rstrip()
-    if_text = "if (x == 0)\n            revert E();"
-    ast = {
-        "nodeType": "SourceUnit",
-        "src": f"0:{len(SOURCE)}:0",
-        "nodes": [
-            {
-                "nodeType": "ContractDefinition",
-                "name": "C",
-                "contractKind": "contract",
-                "src": _src(SOURCE.strip()),
-                "nodes": [
-                    {
-                        "nodeType": "FunctionDefinition",
-                        "name": "f",
-                        "kind": "function",
-                        "src": _src(fn_text),
-                        "body": {
-                            "nodeType": "Block",
-                            "src": _src(fn_text[fn_text.index("{") :]),
-                            "statements": [
-                                {
-                                    "nodeType": "IfStatement",
-                                    "src": _src(if_text),
-                                    "condition": {
-                                        "nodeType": "BinaryOperation",
-                                        "operator": "==",
-                                        "src": _src("x == 0"),
-                                    },
-                                    "trueBody": {
-                                        "nodeType": "RevertStatement",
-                                        "src": _src("revert E();"),
-                                    },
-                                },
-                                {"nodeType": "Return", "src": _src("return x;")},
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
-    cond, iff, rev, ret = (
-        _src("x == 0"),
-        _src(if_text),
-        _src("revert E();"),
-        _src("return x;"),
-    )
-    fn = _src(fn_text)
-    # pc: 0 PUSH1 00 | 2 ISZERO | 3 PUSH1 09 | 5 JUMPI | 6 PUSH0 | 7 DUP1 | 8 REVERT
-    #     9 JUMPDEST | 10 PUSH0 | 11 STOP
-    code = bytes([0x60, 0x00, 0x15, 0x60, 0x09, 0x57, 0x5F, 0x80, 0xFD, 0x5B, 0x5F, 0x00])
-    source_map = ";".join([cond, iff, iff, iff, rev, rev, rev, iff, ret, fn])
-    evm = {"object": code.hex(), "sourceMap": source_map}
-    return {
-        "sources": {"contracts/C.sol": {"id": 0, "ast": ast}},
-        "contracts": {"contracts/C.sol": {"C": {"evm": {"deployedBytecode": evm}}}},
-    }
-
-
 def test_branch_outcomes_from_jumpi_edges_and_lines(tmp_path):
-    (tmp_path / "contracts").mkdir()
-    (tmp_path / "contracts/C.sol").write_text(SOURCE)
-    analysis = Analysis(_fake_solc_output(), tmp_path)
+    write_sources(tmp_path, "contracts/C.sol")
+    analysis = Analysis(fake_solc_output("contracts/C.sol"), tmp_path)
     (compiled,) = analysis.compiled
     assert compiled.program.pcs[-1] == 11 and len(compiled.program) == 10
     (branch,) = analysis.files[0].branches
@@ -215,9 +132,7 @@ def test_branch_outcomes_from_jumpi_edges_and_lines(tmp_path):
     assert branch.counted
 
     # x != 0 ran: the JUMPI jumped (5 -> 9), the revert never ran
-    analysis.add_hits(
-        "k", "runtime", compiled.program.code.hex(), {0, 2, 3, 5, 9, 10, 11}, {(5, 9)}
-    )
+    analysis.add_hits("k", "runtime", compiled.program.code.hex(), *PASSING_RUN)
     summary = analysis.results()["contracts/C.sol"]
     assert summary["lines"]["total"] == 4  # function line, if, revert, return
     assert summary["lines"]["missed"] == [4]
@@ -242,11 +157,62 @@ def test_branch_outcomes_from_jumpi_edges_and_lines(tmp_path):
     assert analysis.unmatched[0]["key"] == "other"
 
 
-def test_hook_traces_deployments_calls_and_transfers(project, accounts, chain):
+def test_reported_sources_follow_the_target_filter(tmp_path):
+    paths = ("contracts/C.sol", "contracts/mocks/M.sol", "lib/L.sol")
+    write_sources(tmp_path, *paths)
+    output = fake_solc_output(*paths)
+    assert sorted(Analysis(output, tmp_path).results()) == ["contracts/C.sol", paths[1]]
+    only = target_filter("contracts", ["contracts/mocks"])
+    analysis = Analysis(output, tmp_path, only)
+    assert sorted(analysis.results()) == ["contracts/C.sol"]
+    # excluded sources are still compiled code: running them is matched, not "unmatched"
+    analysis.add_hits("m", "runtime", analysis.compiled[1].program.code.hex(), *PASSING_RUN)
+    assert not analysis.unmatched and analysis.matched["m"].startswith("contracts/mocks/M.sol")
+
+
+# A storage cell, assembled by hand (no compiler): set(uint256) stores its argument,
+# any call of 4 bytes (get()) returns it. The JUMPI at pc 9 tells the two apart.
+RUNTIME = bytes.fromhex(
+    "600435"  # 0 PUSH1 4, CALLDATALOAD
+    "36602411"  # 3 CALLDATASIZE, PUSH1 0x24, GT: calldata shorter than 36 bytes
+    "600d57"  # 7 PUSH1 13, JUMPI
+    "5f5500"  # 10 set: PUSH0, SSTORE, STOP
+    "5b505f545f5260205ff3"  # 13 get: JUMPDEST, POP, SLOAD(0), MSTORE, RETURN 32 bytes
+)
+INIT = bytes([0x60, len(RUNTIME), 0x80, 0x60, 0x09, 0x5F, 0x39, 0x5F, 0xF3]) + RUNTIME
+CELL_ABI = [
+    {
+        "type": "function",
+        "name": "set",
+        "stateMutability": "nonpayable",
+        "inputs": [{"name": "value", "type": "uint256"}],
+        "outputs": [],
+    },
+    {
+        "type": "function",
+        "name": "get",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "uint256"}],
+    },
+]
+
+
+def test_hook_traces_deployments_calls_and_transfers(accounts, chain):
     """Through the installed hook, as the plugin runs: a deployment, contract calls, a
     view call and a plain transfer, each traced (in the background) before the next change."""
+    from ape.contracts import ContractContainer
+    from ethpm_types import ContractType
     from web3.providers.rpc.rpc import HTTPProvider
 
+    cell_type = ContractType.model_validate(
+        {
+            "contractName": "SolcoverageCell",
+            "abi": CELL_ABI,
+            "deploymentBytecode": {"bytecode": "0x" + INIT.hex()},
+            "runtimeBytecode": {"bytecode": "0x" + RUNTIME.hex()},
+        }
+    )
     sender, receiver = accounts[16], accounts[17]
     recorder = Recorder()
     saved = HTTPProvider._make_request  # a coverage run's own hook, put back below
@@ -256,10 +222,10 @@ def test_hook_traces_deployments_calls_and_transfers(project, accounts, chain):
     tracer = Tracer(recorder)
     install(tracer)
     try:
-        token = project.MockERC20.deploy("T", "T", 18, sender=sender)
-        token.mint(sender, 10, sender=sender)
-        token.transfer(receiver, 3, sender=sender)
-        assert token.balanceOf(receiver) == 3
+        cell = ContractContainer(cell_type).deploy(sender=sender)
+        cell.set(10, sender=sender)
+        cell.set(3, sender=sender)
+        assert cell.get() == 3
         sender.transfer(receiver, 1)
         tracer.drain()  # the traces run in a background thread
     finally:
@@ -270,7 +236,12 @@ def test_hook_traces_deployments_calls_and_transfers(project, accounts, chain):
     assert recorder.stats["calls"] >= 1 and not recorder.errors
     kinds = sorted(kind for kind, _ in recorder.codes.values())
     assert kinds == ["init", "runtime"]  # the transfer to an account runs no code
+    (init,) = [k for k, (kind, _) in recorder.codes.items() if kind == "init"]
+    assert recorder.codes[init][1] == INIT.hex() and recorder.pcs[init] == {0, 2, 3, 5, 6, 7, 8}
     (runtime,) = [k for k, (kind, _) in recorder.codes.items() if kind == "runtime"]
-    assert recorder.codes[runtime][1] == bytes(chain.provider.get_code(token.address)).hex()
-    assert 0 in recorder.pcs[runtime] and recorder.edges[runtime]
+    assert recorder.codes[runtime][1] == bytes(chain.provider.get_code(cell.address)).hex()
+    assert recorder.codes[runtime][1] == RUNTIME.hex()
+    # set ran (fell through the JUMPI at 9), and get (jumped to 13)
+    assert recorder.edges[runtime] == {(9, 10), (9, 13)}
+    assert {0, 9, 10, 11, 12, 13, 22} <= recorder.pcs[runtime]
     assert json.loads(json.dumps(recorder.to_json()))["pcs"][runtime]  # what a worker writes

@@ -1,4 +1,4 @@
-"""Helpers for the auditor's suite (attacks, ERC-20 and ERC-4626 properties).
+"""Helpers for the auditor's suite (attacks, properties, machines): raw JSON-RPC through Anvil.
 
 Three things the plain ape API gets in the way of here:
 
@@ -22,6 +22,7 @@ Three things the plain ape API gets in the way of here:
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from contextlib import contextmanager
@@ -32,10 +33,7 @@ from eth_utils import to_checksum_address, to_hex
 
 from sovereign import governance
 from sovereign.preflight import Revert, decode_revert
-
-ZERO = "0x0000000000000000000000000000000000000000"
-MAX = 2**256 - 1
-OFFSET = 10**6  # the vault's virtual shares (OpenZeppelin decimals offset 6)
+from tests.utils.constants import OFFSET, PROFILE, REPORTS
 
 
 def model_shares(assets: int, nav: int, supply: int, ceil: bool = False) -> int:
@@ -62,7 +60,7 @@ def isolated():
         ape.chain.restore(snapshot)
 
 
-def _rpc(method: str, params: list):
+def rpc(method: str, params: list):
     """A JSON-RPC request straight to the node (no web3 middleware: web3 would ask the
     chain id twice per call). Returns the response: ``result`` or ``error``."""
     return ape.chain.provider.web3.provider.make_request(method, params)
@@ -72,7 +70,7 @@ def _call(method, args, by) -> dict:
     tx = {"to": method.contract.address, "data": to_hex(method.encode_input(*args))}
     if by is not None:
         tx["from"] = getattr(by, "address", by)
-    return _rpc("eth_call", [tx, "latest"])
+    return rpc("eth_call", [tx, "latest"])
 
 
 def revert_of(method, *args, by=None) -> Revert | None:
@@ -114,14 +112,14 @@ def assert_reverts(error, method, *args, by=None, **inputs) -> Revert:
     return revert
 
 
-def _transact(tx: dict) -> dict:
+def transact(tx: dict) -> dict:
     """Send ``tx`` from an unlocked dev account and wait for its receipt (Anvil mines it
     at once, but answers the send before the block is sealed)."""
     tx = {"gas": hex(15_000_000), "gasPrice": "0x0", **tx}  # Anvil runs with a zero base fee
-    response = _rpc("eth_sendTransaction", [tx])
+    response = rpc("eth_sendTransaction", [tx])
     assert "error" not in response, response["error"]
     deadline = time.monotonic() + 30
-    while (receipt := _rpc("eth_getTransactionReceipt", [response["result"]])["result"]) is None:
+    while (receipt := rpc("eth_getTransactionReceipt", [response["result"]])["result"]) is None:
         assert time.monotonic() < deadline, f"no receipt for {response['result']}"
         time.sleep(0.001)
     return receipt
@@ -132,7 +130,7 @@ def send(method, *args, sender):
     and return the receipt. A revert fails loudly, with the decoded custom error."""
     data = to_hex(method.encode_input(*args))
     tx = {"from": getattr(sender, "address", sender), "to": method.contract.address, "data": data}
-    receipt = _transact(tx)
+    receipt = transact(tx)
     if receipt["status"] != "0x1":
         raise AssertionError(f"{method} reverted: {revert_of(method, *args, by=sender)}")
     return receipt
@@ -149,9 +147,9 @@ def deploy(container, *args):
     if args:
         data += bytes(container.constructor.encode_input(*args))
     sender = to_checksum_address(secrets.token_bytes(20))
-    _rpc("anvil_impersonateAccount", [sender])
-    receipt = _transact({"from": sender, "data": to_hex(data)})
-    _rpc("anvil_stopImpersonatingAccount", [sender])
+    rpc("anvil_impersonateAccount", [sender])
+    receipt = transact({"from": sender, "data": to_hex(data)})
+    rpc("anvil_stopImpersonatingAccount", [sender])
     assert receipt["status"] == "0x1", f"deploying {container.contract_type.name} failed"
     return container.at(to_checksum_address(receipt["contractAddress"]))
 
@@ -195,11 +193,5 @@ def mine_at(timestamp: int) -> None:
 def write_report(name: str, data: dict) -> None:
     """Write an audit suite's JSON summary to reports/<name>-<profile>.json (the profile from
     SOVEREIGN_PROFILE, default quick)."""
-    import json
-    import os
-    from pathlib import Path
-
-    reports = Path(__file__).resolve().parents[2] / "reports"
-    reports.mkdir(exist_ok=True)
-    profile = os.environ.get("SOVEREIGN_PROFILE", "quick")
-    (reports / f"{name}-{profile}.json").write_text(json.dumps(data, indent=2) + "\n")
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / f"{name}-{PROFILE}.json").write_text(json.dumps(data, indent=2) + "\n")

@@ -1,5 +1,5 @@
-"""Outputs of `sovereign.solcoverage`: coverage.json, coverage.md, coverage.html and the
-table printed at the end of the run."""
+"""Outputs of ape-solcoverage: coverage.json, coverage.md, coverage.html and the table
+printed at the end of the run; lcov.info and coverage.xml come from ``formats``."""
 
 from __future__ import annotations
 
@@ -8,22 +8,28 @@ import io
 import json
 from pathlib import Path
 
-LINE_TARGET = 95.0
-BRANCH_TARGET = 90.0
+from ape_solcoverage import formats
+
+OUTPUTS = ("coverage.json", "coverage.md", "coverage.html", formats.LCOV, formats.COBERTURA)
 
 
 def _fmt(pct: float | None) -> str:
     return "n/a" if pct is None else f"{pct:.1f}%"
 
 
-def _met(summary: dict) -> bool:
+def met(summary: dict, targets: dict) -> bool:
+    """Does a file (or the total) meet ``targets`` ({"lines_pct", "branches_pct"})?"""
     lines, branches = summary["lines"], summary["branches"]
-    ok_lines = lines["pct"] is None or lines["pct"] >= LINE_TARGET
-    ok_branches = branches["pct"] is None or branches["pct"] >= BRANCH_TARGET
+    ok_lines = lines["pct"] is None or lines["pct"] >= targets["lines_pct"]
+    ok_branches = branches["pct"] is None or branches["pct"] >= targets["branches_pct"]
     return ok_lines and ok_branches
 
 
-def _ranges(numbers: list[int]) -> str:
+def _targets_text(targets: dict) -> str:
+    return f"lines >= {targets['lines_pct']:g}%, branches >= {targets['branches_pct']:g}%"
+
+
+def ranges(numbers: list[int]) -> str:
     """[3, 4, 5, 9] -> '3-5, 9'."""
     out = []
     start = prev = None
@@ -51,7 +57,7 @@ def total(files: dict) -> dict:
     }
 
 
-def rows(files: dict) -> list[tuple]:
+def rows(files: dict, targets: dict) -> list[tuple]:
     """(file, contracts, lines, branches, met) for every file with executable code."""
     out = []
     for path, f in files.items():
@@ -63,31 +69,31 @@ def rows(files: dict) -> list[tuple]:
                 ", ".join(f["contracts"]) or "-",
                 f"{_fmt(f['lines']['pct'])} ({f['lines']['hit']}/{f['lines']['total']})",
                 f"{_fmt(f['branches']['pct'])} ({f['branches']['hit']}/{f['branches']['total']})",
-                "yes" if _met(f) else "no",
+                "yes" if met(f, targets) else "no",
             )
         )
     return out
 
 
 def markdown(data: dict, sources: dict[str, bytes] | None = None) -> str:
-    files = data["files"]
+    files, targets = data["files"], data["targets"]
     t = data["total"]
     out = [
         "# Solidity coverage",
         "",
-        f"Targets: lines >= {LINE_TARGET:.0f}%, branches >= {BRANCH_TARGET:.0f}% "
+        f"Targets: {_targets_text(targets)} per file "
         "(branch = one outcome of an if / ternary / && / || / require). Method: "
-        "`src/sovereign/solcoverage/__init__.py`.",
+        "the ape-solcoverage README.",
         "",
         "| contract file | contracts | lines | branches | target met |",
         "|---|---|---|---|---|",
     ]
-    for path, contracts, lines, branches, met in rows(files):
-        out.append(f"| `{path}` | {contracts} | {lines} | {branches} | {met} |")
+    for path, contracts, lines, branches, ok in rows(files, targets):
+        out.append(f"| `{path}` | {contracts} | {lines} | {branches} | {ok} |")
     out.append(
         f"| **total** | | {_fmt(t['lines']['pct'])} ({t['lines']['hit']}/{t['lines']['total']}) "
         f"| {_fmt(t['branches']['pct'])} ({t['branches']['hit']}/{t['branches']['total']}) "
-        f"| {'yes' if _met(t) else 'no'} |"
+        f"| {'yes' if met(t, targets) else 'no'} |"
     )
     out += ["", "## Not covered", ""]
     for path, f in files.items():
@@ -98,7 +104,7 @@ def markdown(data: dict, sources: dict[str, bytes] | None = None) -> str:
         out.append(f"### `{path}`")
         out.append("")
         if missed_lines:
-            out.append(f"- lines: {_ranges(missed_lines)}")
+            out.append(f"- lines: {ranges(missed_lines)}")
             text = (sources or {}).get(path)
             if text is not None:
                 lines = text.decode("utf-8", "replace").split("\n")
@@ -129,18 +135,19 @@ def terminal_table(data: dict, width: int = 120) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Solidity coverage (targets: lines 95%, branches 90%)")
+    targets = data["targets"]
+    table = Table(title=f"Solidity coverage (targets: {_targets_text(targets)})")
     for name in ("contract file", "contracts", "lines", "branches", "target met"):
         table.add_column(name)
-    for path, contracts, lines, branches, met in rows(data["files"]):
-        table.add_row(path, contracts, lines, branches, met)
+    for row in rows(data["files"], targets):
+        table.add_row(*row)
     t = data["total"]
     table.add_row(
         "total",
         "",
         f"{_fmt(t['lines']['pct'])} ({t['lines']['hit']}/{t['lines']['total']})",
         f"{_fmt(t['branches']['pct'])} ({t['branches']['hit']}/{t['branches']['total']})",
-        "yes" if _met(t) else "no",
+        "yes" if met(t, targets) else "no",
         style="bold",
     )
     buffer = io.StringIO()
@@ -165,28 +172,28 @@ h2 { margin-top: 2em; font-size: 1.1em; }
 
 
 def html_page(data: dict, sources: dict[str, bytes], branches_by_line: dict) -> str:
-    files = data["files"]
+    files, targets = data["files"], data["targets"]
     t = data["total"]
+    ok = "yes" if met(t, targets) else "no"
     out = [
         "<!doctype html><html><head><meta charset='utf-8'><title>Solidity coverage</title>",
         f"<style>{_CSS}</style></head><body><h1>Solidity coverage</h1>",
-        f"<p>Targets: lines &ge; {LINE_TARGET:.0f}%, branches &ge; {BRANCH_TARGET:.0f}%. "
+        f"<p>Targets: {html.escape(_targets_text(targets))} per file. "
         "Green: a line whose code ran; red: a line whose code never ran; "
         "the column after the line number shows branch outcomes hit/total on that line "
         "(yellow: some outcome never taken; hover for which).</p>",
         "<table class='summary'><tr><th>contract file</th><th>contracts</th><th>lines</th>"
         "<th>branches</th><th>target met</th></tr>",
     ]
-    for path, contracts, lines, branches, met in rows(files):
+    for path, contracts, lines, branches, file_ok in rows(files, targets):
         out.append(
             f"<tr><td><a href='#{html.escape(path)}'>{html.escape(path)}</a></td>"
             f"<td>{html.escape(contracts)}</td><td>{lines}</td><td>{branches}</td>"
-            f"<td class='{met}'>{met}</td></tr>"
+            f"<td class='{file_ok}'>{file_ok}</td></tr>"
         )
     out.append(
         f"<tr><th>total</th><th></th><th>{_fmt(t['lines']['pct'])}</th>"
-        f"<th>{_fmt(t['branches']['pct'])}</th><th class='{'yes' if _met(t) else 'no'}'>"
-        f"{'yes' if _met(t) else 'no'}</th></tr></table>"
+        f"<th>{_fmt(t['branches']['pct'])}</th><th class='{ok}'>{ok}</th></tr></table>"
     )
     for path, f in files.items():
         if not f["lines"]["total"] and not f["branches"]["total"]:
@@ -219,11 +226,26 @@ def html_page(data: dict, sources: dict[str, bytes], branches_by_line: dict) -> 
     return "\n".join(out)
 
 
-def write(directory: Path, data: dict, sources: dict[str, bytes], branches_by_line: dict) -> None:
+def public(data: dict) -> dict:
+    """The report without the per-file fields kept for the other outputs (``_*``)."""
+    out = json.loads(json.dumps(data))
+    for path, f in out["files"].items():
+        out["files"][path] = {k: v for k, v in f.items() if not k.startswith("_")}
+    return out
+
+
+def write(
+    directory: Path,
+    data: dict,
+    sources: dict[str, bytes],
+    branches_by_line: dict,
+    root: Path | None = None,
+) -> None:
+    """Every output into ``directory``; ``root``: the project folder Cobertura names
+    as the sources' base."""
     directory.mkdir(parents=True, exist_ok=True)
-    public = json.loads(json.dumps(data))
-    for f in public["files"].values():
-        f.pop("_hit_lines", None)
-    (directory / "coverage.json").write_text(json.dumps(public, indent=1) + "\n")
+    (directory / "coverage.json").write_text(json.dumps(public(data), indent=1) + "\n")
     (directory / "coverage.md").write_text(markdown(data, sources))
     (directory / "coverage.html").write_text(html_page(data, sources, branches_by_line))
+    (directory / formats.LCOV).write_text(formats.lcov(data))
+    (directory / formats.COBERTURA).write_text(formats.cobertura(data, root))

@@ -1,0 +1,162 @@
+"""``ape treasury deploy``: deploy and wire the whole system, and write its manifest.
+
+    ape treasury deploy                                       # local Anvil, test accounts
+    ape treasury deploy --network ethereum:local:http://127.0.0.1:8545 --yes
+    ape treasury deploy --network ethereum:sepolia:node --account deployer --config sepolia.yaml
+
+``--config`` names a YAML file (the repository's deploy/local.yaml shows every
+setting). On a local chain without ``holders`` in the file, the role holders are
+Anvil's test accounts (see README); elsewhere the file's ``holders`` maps each role
+label to an address. A network that already has a manifest is refused unless
+``--replace``. Every transaction is journaled as it is sent
+(``deployments/<network>.partial.json``, see sovereign/deploysteps.py); ``--resume``
+finishes a deploy that stopped half-way, sending only the steps that never landed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from ape import accounts, chain
+from ape.cli import network_option
+from ape.cli.choices import AccountAliasPromptChoice
+
+from sovereign.cli.base import DEFAULT_NETWORK, TreasuryCommand, confirm, json_option
+from sovereign.operations import OperationRefused, is_local, unlock
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(deploy)
+
+
+def collateral_entry(spec) -> dict:
+    """A collateral asset as the manifest records it (the cash token by name)."""
+    entry = asdict(spec)
+    entry["asset"] = spec.asset if isinstance(spec.asset, str) else spec.asset.address
+    return entry
+
+
+def _compiler() -> str:
+    from sovereign.artifacts import compiler
+
+    return compiler()
+
+
+@click.command("deploy", cls=TreasuryCommand)
+@click.option(
+    "--account",
+    type=AccountAliasPromptChoice(),
+    help="ape account that deploys (default on a local chain: Anvil's account 0)",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path, exists=True),
+    help="deployment configuration (YAML); `holders` required off local chains",
+)
+@click.option("--replace", is_flag=True, help="deploy anew over an existing manifest")
+@click.option("--resume", is_flag=True, help="finish an interrupted deploy of this network")
+@click.option("-y", "--yes", is_flag=True, help="deploy without asking")
+@json_option
+@network_option(default=DEFAULT_NETWORK)
+def deploy(account, config_file, replace, resume, yes, as_json):
+    """Deploy the sovereign stablecoin system and write its manifest, under
+    deployments/ of the current folder (or $SOVEREIGN_DEPLOYMENTS). Signer: --account."""
+    result = run_deploy(account, config_file, replace, resume, yes, as_json)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+
+
+def run_deploy(account, config_file, replace, resume, yes, as_json=False) -> dict:
+    from rich.console import Console
+
+    from sovereign.deploy import RoleHolders, SystemConfig, deploy_system, local_role_holders
+    from sovereign.deployconfig import load_deploy_config
+    from sovereign.deploysteps import DeployError, DeployJournal
+    from sovereign.manifest import manifest_path, write_manifest
+    from sovereign.roles import HOLDER_LABELS
+    from sovereign.status import make_console
+
+    console = Console(stderr=True, width=160) if as_json else make_console()
+    path = manifest_path()
+    partial = path.with_name(path.stem + ".partial.json")
+    if resume and replace:
+        raise click.UsageError("--resume and --replace exclude each other")
+    if path.exists() and not replace:
+        raise OperationRefused(f"{path} exists: pass --replace to deploy anew over it")
+    if resume and not partial.exists():
+        raise OperationRefused(f"no interrupted deploy to resume at {partial}")
+    if partial.exists() and not (resume or replace):
+        raise OperationRefused(
+            f"an interrupted deploy was found at {partial}: pass --resume to finish it, "
+            "or --replace to start over"
+        )
+    system_config, mapping, collateral = (
+        load_deploy_config(config_file) if config_file else (SystemConfig(), None, [])
+    )
+    if is_local() and mapping is None:
+        deployer, holders, _ = local_role_holders(accounts.test_accounts)
+        if account is not None:
+            deployer = unlock(account, account.alias or "")
+    else:
+        if account is None or mapping is None:
+            raise OperationRefused(
+                "off a local chain, --account and a --config with holders are required"
+            )
+        deployer = unlock(account, account.alias or "")
+        holders = RoleHolders(*[mapping[label] for label in HOLDER_LABELS])
+    console.print(
+        f"network [bold]{chain.provider.network_choice}[/] (chain id {chain.chain_id}), "
+        f"deployer [bold]{deployer.address}[/]"
+    )
+    header = json.loads(
+        json.dumps(
+            {
+                "chain_id": chain.chain_id,
+                "deployer": deployer.address,
+                "config": asdict(system_config),
+                "collateral": [collateral_entry(spec) for spec in collateral],
+                "holders": {
+                    role.label: getattr(h, "address", h) for role, h in holders.by_role().items()
+                },
+            },
+            default=str,
+        )
+    )
+    try:
+        journal = DeployJournal(partial, header, resume=resume)
+    except DeployError as err:
+        raise OperationRefused(str(err)) from None
+    if resume:
+        console.print(f"resuming {partial}: {journal.resumed} steps already done")
+    if not yes and not confirm("Deploy the whole system now?"):
+        raise OperationRefused("not confirmed; nothing sent")
+    # The admin transfer is accepted here only when the governor's key is at hand
+    # (Anvil's test accounts); otherwise the governor accepts it later.
+    accept = is_local() and mapping is None
+    try:
+        system = deploy_system(
+            deployer,
+            holders,
+            system_config,
+            collateral=collateral,
+            accept_admin=accept,
+            journal=journal,
+        )
+    except DeployError as err:
+        raise OperationRefused(str(err)) from None
+    steps = journal.done_steps()
+    manifest = write_manifest(
+        path, system, deployer.address, _compiler(), steps, header["collateral"]
+    )
+    partial.unlink()
+    console.print(f"{len(steps)} transactions ({len(steps) - journal.resumed} sent by this run)")
+    for name, contract in system.contracts().items():
+        console.print(f"  {name:<24} {contract.address}")
+    console.print(f"manifest: {path}")
+    if not accept:
+        console.print(f"the governor {holders.governor} must now call acceptAdminTransfer()")
+    return {"manifest": str(path), "contracts": manifest["contracts"], "sent": len(steps)}

@@ -1,0 +1,93 @@
+"""The contracts' fixed bounds and periods, written once in Python.
+
+Every value here is a ``public constant`` (or, for OpenZeppelin's AccessManager, a
+constant view) of a deployed contract. ``MIRRORED`` says which: tests/unit/test_mirrors.py
+reads each from the deployed system, checks it equals the value here, and fails when a
+contract has a public constant this module (or ``roles.Role``, ``pauses``) lacks.
+
+Deployment files are checked against these bounds before the first transaction
+(``sovereign.deployconfig``); the tests and the audit suites predict with them. Times are
+in seconds, ratios in WAD (1e18 = 100%), shares of a whole in basis points (10,000 = 100%).
+"""
+
+from __future__ import annotations
+
+from sovereign.units import WAD
+
+DAY = 86_400  # [s]
+
+# ------------------------------------------------------------------ SovereignAccessManager
+# The shortest execution delay of a delayed role (admin, governor): the time a guardian
+# on call has to see a scheduled governance act and cancel it.
+MIN_EXECUTION_DELAY = 3_600
+# The public notice of a guardian's removal, which that guardian cannot cancel.
+GUARDIAN_REMOVAL_NOTICE = 7 * DAY
+# OpenZeppelin AccessManager: a scheduled operation expires this long after it became
+# executable (expiration()); a lowered delay or a grant delay change waits at least
+# MIN_SETBACK (minSetback()).
+EXPIRATION = 7 * DAY
+MIN_SETBACK = 5 * DAY
+
+# ------------------------------------------------------------------ ReportedPriceFeed
+# The reporter's deviation bound [bps] and the sliding window it holds over [s].
+MIN_DEVIATION_BPS = 10
+MAX_DEVIATION_BPS = 5_000
+MIN_DEVIATION_WINDOW = 3_600
+MAX_DEVIATION_WINDOW = 7 * DAY
+# A report reads back at most this many rounds of the window.
+MAX_REPORTS_PER_WINDOW = 32
+
+# ------------------------------------------------------------------ Reserve
+# The governor's range for the minimum collateral ratio [WAD].
+MIN_RATIO_FLOOR_WAD = WAD
+MIN_RATIO_CEILING_WAD = 3 * WAD
+# A collateral asset's haircut and concentration cap [bps]; a cap is at most BPS (100%).
+MAX_HAIRCUT_BPS = 9_000
+MIN_CONCENTRATION_CAP_BPS = 100
+# A collateral feed's heartbeat [s].
+MIN_HEARTBEAT = 60
+MAX_HEARTBEAT = 7 * DAY
+MAX_REDEMPTION_FEE_BPS = 100
+# Listed collateral assets: bounds the valuation's loops.
+MAX_ASSETS = 20
+
+# ------------------------------------------------------------------ TBillSeries
+# After maturity, how long a short repayment pool may still be funded before a default.
+GRACE_PERIOD = 3 * DAY
+
+# ------------------------------------------------------------------ TBillVault
+MAX_LOTS = 64
+MAX_MARKDOWN_BPS = 5_000
+# A bill bought by the vault matures at least this long after the purchase.
+MIN_TIME_TO_MATURITY = DAY
+
+# contract name (as deployed) -> the names of its constants mirrored here.
+MIRRORED: dict[str, tuple[str, ...]] = {
+    "SovereignAccessManager": (
+        "MIN_EXECUTION_DELAY",
+        "GUARDIAN_REMOVAL_NOTICE",
+        "EXPIRATION",
+        "MIN_SETBACK",
+    ),
+    "ReportedPriceFeed": (
+        "MIN_DEVIATION_BPS",
+        "MAX_DEVIATION_BPS",
+        "MIN_DEVIATION_WINDOW",
+        "MAX_DEVIATION_WINDOW",
+        "MAX_REPORTS_PER_WINDOW",
+    ),
+    "Reserve": (
+        "MIN_RATIO_FLOOR_WAD",
+        "MIN_RATIO_CEILING_WAD",
+        "MAX_HAIRCUT_BPS",
+        "MIN_CONCENTRATION_CAP_BPS",
+        "MIN_HEARTBEAT",
+        "MAX_HEARTBEAT",
+        "MAX_REDEMPTION_FEE_BPS",
+        "MAX_ASSETS",
+    ),
+    "TBillSeries": ("GRACE_PERIOD",),
+    "TBillVault": ("MAX_LOTS", "MAX_MARKDOWN_BPS", "MIN_TIME_TO_MATURITY"),
+}
+# The contract's view of a mirror that is not named like it (OpenZeppelin's own views).
+VIEWS = {"EXPIRATION": "expiration", "MIN_SETBACK": "minSetback"}

@@ -1,0 +1,1 @@
+"""The stateful invariant machines run by tests/audit/test_invariants.py."""
