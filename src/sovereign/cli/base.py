@@ -11,7 +11,7 @@ from enum import IntEnum
 from functools import wraps
 
 import click
-from ape.cli import ConnectedProviderCommand, network_option
+from ape.cli import ConnectedProviderCommand, network_option, skip_confirmation_option
 from ape.cli.choices import AccountAliasPromptChoice
 
 from sovereign.inputs import InputError
@@ -254,7 +254,7 @@ def treasury_command(group: click.Group, name: str, *, role: str | None = "", wr
             session = Session(
                 as_json=as_json,
                 dry_run=kwargs.pop("dry_run", False),
-                yes=kwargs.pop("yes", False),
+                yes=kwargs.pop("skip_confirmation", False),
                 account=kwargs.pop("account", None),
                 role=role,
             )
@@ -262,7 +262,7 @@ def treasury_command(group: click.Group, name: str, *, role: str | None = "", wr
             session.finish(result)
 
         if write:
-            run = click.option("-y", "--yes", is_flag=True, help="send without asking")(run)
+            run = skip_confirmation_option(help="send without asking")(run)
             run = click.option(
                 "--dry-run", is_flag=True, help="preflight only: simulate every step, send nothing"
             )(run)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 from ape import accounts, chain
-from ape.cli import network_option
+from ape.cli import incompatible_with, network_option, skip_confirmation_option
 from ape.cli.choices import AccountAliasPromptChoice
 
 from sovereign.cli.base import DEFAULT_NETWORK, TreasuryCommand, confirm, json_option
@@ -57,15 +57,25 @@ def _compiler() -> str:
     type=click.Path(dir_okay=False, path_type=Path, exists=True),
     help="deployment configuration (YAML); `holders` required off local chains",
 )
-@click.option("--replace", is_flag=True, help="deploy anew over an existing manifest")
-@click.option("--resume", is_flag=True, help="finish an interrupted deploy of this network")
-@click.option("-y", "--yes", is_flag=True, help="deploy without asking")
+@click.option(
+    "--replace",
+    is_flag=True,
+    cls=incompatible_with(["resume"]),
+    help="deploy anew over an existing manifest",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    cls=incompatible_with(["replace"]),
+    help="finish an interrupted deploy of this network",
+)
+@skip_confirmation_option(help="deploy without asking")
 @json_option
 @network_option(default=DEFAULT_NETWORK)
-def deploy(account, config_file, replace, resume, yes, as_json):
+def deploy(account, config_file, replace, resume, skip_confirmation, as_json):
     """Deploy the sovereign stablecoin system and write its manifest, under
     deployments/ of the current folder (or $SOVEREIGN_DEPLOYMENTS). Signer: --account."""
-    result = run_deploy(account, config_file, replace, resume, yes, as_json)
+    result = run_deploy(account, config_file, replace, resume, skip_confirmation, as_json)
     if as_json:
         click.echo(json.dumps(result, indent=2))
 
@@ -83,8 +93,6 @@ def run_deploy(account, config_file, replace, resume, yes, as_json=False) -> dic
     console = Console(stderr=True, width=160) if as_json else make_console()
     path = manifest_path()
     partial = path.with_name(path.stem + ".partial.json")
-    if resume and replace:
-        raise click.UsageError("--resume and --replace exclude each other")
     if path.exists() and not replace:
         raise OperationRefused(f"{path} exists: pass --replace to deploy anew over it")
     if resume and not partial.exists():
