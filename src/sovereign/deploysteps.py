@@ -28,12 +28,30 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ape import chain
+from eth_utils import to_checksum_address
 
 from sovereign import artifacts
 
 
 class DeployError(Exception):
     """A deployment cannot go on; the message is one line."""
+
+
+# A node reached by URL can give ape a web3 without its middleware: blocks and
+# receipts then arrive as plain JSON (hex strings, lower-case addresses), not
+# AttributeDicts of ints and HexBytes. These read both.
+
+
+def _int(value) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _hex(value) -> str:
+    return value if isinstance(value, str) else "0x" + bytes(value).hex()
+
+
+def _sent_by(tx, sender: str, nonce: int) -> bool:
+    return str(tx["from"]).lower() == sender.lower() and _int(tx["nonce"]) == nonce
 
 
 def _nonce(address: str, block: str) -> int:
@@ -124,15 +142,17 @@ class DeployJournal:
             return
         web3 = chain.provider.web3
         for number in range(step["from_block"], chain.blocks.head.number + 1):
-            for tx in web3.eth.get_block(number, full_transactions=True).transactions:
-                if tx["from"] == sender and tx["nonce"] == nonce:
-                    receipt = web3.eth.get_transaction_receipt(tx["hash"])
-                    if receipt["status"] != 1:
+            block = web3.eth.get_block(number, full_transactions=True)
+            for tx in block["transactions"]:
+                if _sent_by(tx, sender, nonce):
+                    tx_hash = _hex(tx["hash"])
+                    receipt = web3.eth.get_transaction_receipt(tx_hash)
+                    if _int(receipt["status"]) != 1:
                         step["status"] = "reverted"
                         return
-                    step.update(status="done", tx=tx["hash"].to_0x_hex(), block=number)
+                    step.update(status="done", tx=tx_hash, block=number)
                     if receipt.get("contractAddress"):
-                        step["address"] = receipt["contractAddress"]
+                        step["address"] = to_checksum_address(receipt["contractAddress"])
                     self._save()
                     return
         raise DeployError(

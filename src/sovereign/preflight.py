@@ -51,8 +51,23 @@ def _error_table() -> dict[bytes, tuple[str, list[str], list[str]]]:
     return table
 
 
-def decode_revert(data: str | bytes) -> Revert:
-    raw = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
+def _revert_bytes(data) -> bytes:
+    """Revert data as nodes give it: hex text, bytes, or (Hardhat) a dict holding it."""
+    if isinstance(data, dict):
+        data = data.get("data") or data.get("result") or ""
+        if isinstance(data, dict):
+            return _revert_bytes(data)
+    if isinstance(data, str):
+        text = data[2:] if data.startswith("0x") else data
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            return b""
+    return bytes(data or b"")
+
+
+def decode_revert(data) -> Revert:
+    raw = _revert_bytes(data)
     hexed = to_hex(raw)
     if len(raw) < 4:
         return Revert("EmptyRevert", {}, hexed)
@@ -82,7 +97,7 @@ def simulate(contract, method: str, *args, sender) -> Revert | None:
     try:
         chain.provider.web3.eth.call(tx, "pending")
     except ContractCustomError as err:
-        return decode_revert(err.data if isinstance(err.data, str) else err.message)
+        return decode_revert(err.data or err.message)
     except ContractLogicError as err:
         return decode_revert(err.data) if err.data else Revert("Error", {"reason": str(err)}, "")
     return None

@@ -102,3 +102,21 @@ def test_pending_step_never_sent__is_sent_on_resume(accounts, tmp_path, chain):
     receipt = journal.run("x", sender, lambda: sender.transfer(sender, 0), None)
     assert receipt.txn_hash and journal.done_steps()[0]["tx"] == receipt.txn_hash
     assert deploysteps._nonce(sender.address, "latest") == pending["nonce"] + 1
+
+
+def test_a_mined_step_is_found_in_plain_json_blocks_too():
+    """Through a node reached by URL, ape's web3 may lack its middleware: a block's
+    transactions are then plain JSON (hex strings, lower-case addresses). A mined but
+    unjournaled step must be recognised in that shape as in web3's own (issue 12's
+    `'dict' object has no attribute 'transactions'`)."""
+    from hexbytes import HexBytes
+
+    from sovereign.deploysteps import _hex, _int, _sent_by
+
+    sender = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    raw = {"from": sender.lower(), "nonce": "0x7", "hash": "0x" + "ab" * 32}
+    decoded = {"from": sender, "nonce": 7, "hash": HexBytes("0x" + "ab" * 32)}
+    for tx in (raw, decoded):
+        assert _sent_by(tx, sender, 7) and not _sent_by(tx, sender, 8)
+        assert _hex(tx["hash"]) == "0x" + "ab" * 32
+    assert _int("0x1") == _int(1) == 1

@@ -43,3 +43,18 @@ def test_a_scheduled_call_is_simulated_at_its_execution_time(manager, governor, 
     early = Call(manager, "execute", (manager.address, data), governor)
     index, revert = simulate_plan([schedule, early])
     assert (index, revert.name) == (1, "AccessManagerNotReady")
+
+
+def test_revert_data_in_every_shape_nodes_give_it():
+    """Anvil gives hex text, web3 may give bytes, Hardhat a dict holding the data
+    (issue 12's `TypeError` in decode_revert); all decode alike, junk to an empty revert."""
+    from sovereign.preflight import decode_revert
+
+    data = "0x068ca9d8" + "00" * 12 + "2c8ed11fd7a058096f2e5828799c68be88744e2f"
+    shapes = (data, bytes.fromhex(data[2:]), {"data": data}, {"data": {"data": data}})
+    for shape in shapes:
+        revert = decode_revert(shape)
+        assert revert.name == "AccessManagedUnauthorized"
+        assert revert.inputs == {"caller": "0x2c8ED11fd7A058096F2e5828799c68BE88744E2F"}
+    assert decode_revert({"message": "no data"}).name == "EmptyRevert"
+    assert decode_revert("not hex").name == "EmptyRevert"
