@@ -6,15 +6,12 @@ contract's bounds is one line with exit 3 and nothing sent; --dry-run sends noth
 
 import json
 import os
-import shutil
-import socket
 import subprocess
-import time
-import urllib.request
 
 import pytest
 from eth_utils import function_signature_to_4byte_selector
 
+from tests.utils import node as nodes
 from tests.utils.cli import APE
 from tests.utils.constants import ROOT
 
@@ -24,56 +21,25 @@ GOVERNOR_DELAY = 86_400  # deploy/local.yaml
 WEEK = 7 * 86_400  # OpenZeppelin's expiration()
 
 
-class Node:
-    """An Anvil on a free port, for this module alone."""
-
-    def __init__(self):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [shutil.which("anvil"), "--port", str(self.port), "--silent", "--accounts", "20"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("anvil did not start")
-
-    def rpc(self, method: str, params: list):
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
-        request = urllib.request.Request(
-            self.url, body.encode(), {"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())["result"]
+class Node(nodes.Node):
+    """The shared Anvil (tests.utils.node), with this module's reads and time travel."""
 
     def advance(self, seconds: int) -> None:
         self.rpc("evm_increaseTime", [seconds])
         self.rpc("evm_mine", [])
 
     def nonce(self, address: str) -> int:
-        return int(self.rpc("eth_getTransactionCount", [address, "latest"]), 16)
+        return self.nonces([address])[address]
 
     def read_uint(self, to: str, signature: str) -> int:
         data = "0x" + function_signature_to_4byte_selector(signature).hex()
         return int(self.rpc("eth_call", [{"to": to, "data": data}, "latest"]), 16)
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
-
 
 @pytest.fixture(scope="module")
-def node():
-    n = Node()
+def node(tmp_path_factory):
+    n = Node(nodes.free_port(), tmp_path_factory.mktemp("anvil") / "state.json")
+    n.start()
     yield n
     n.stop()
 
