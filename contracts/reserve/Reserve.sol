@@ -108,6 +108,9 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     uint16 public constant MAX_REDEMPTION_FEE_BPS = 100;
     /// @dev Bounds the gas of every valuation (each asset costs three calls).
     uint256 public constant MAX_ASSETS = 20;
+    /// @notice The action codes of {instructionTermsHash}.
+    uint8 public constant ACTION_MINT = 1;
+    uint8 public constant ACTION_BURN = 2;
     /// @dev Decimals beyond this make the scaling factors overflow-prone.
     uint8 private constant MAX_DECIMALS = 36;
     /// @dev Answers above this are treated as invalid rather than risking overflow.
@@ -145,7 +148,11 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     // Two namespaces that never meet: treasury instruction ids (mint, burn) are
     // global; redemption ids are per participant, so that no one (another
     // participant, or a burn) can use up an id a participant plans to use.
-    mapping(bytes32 instructionId => bool) private _executedInstructions;
+    /// @dev The terms of every treasury instruction executed: {instructionTermsHash} of
+    /// its action, party and amount. One slot per id, as a bool would take, so an
+    /// operator can tell "already done" from "id reused with other terms" by one read,
+    /// even on a node that no longer holds the old logs.
+    mapping(bytes32 instructionId => bytes32 termsHash) private _instructionTerms;
     mapping(address participant => mapping(bytes32 instructionId => bool)) private _executedRedemptions;
 
     /// @param authority The system's AccessManager.
@@ -174,7 +181,7 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     /// the minimum. Emits {Minted}.
     function mint(address to, uint256 amount, bytes32 instructionId) external restricted nonReentrant {
         if (amount == 0) revert ReserveZeroAmount();
-        _useInstruction(instructionId);
+        _useInstruction(instructionId, instructionTermsHash(ACTION_MINT, to, amount));
         if (!isParticipant[to]) revert ReserveNotParticipant(to);
         uint256 allowance = minterAllowance[msg.sender];
         if (amount > allowance) revert ReserveMinterAllowanceExceeded(msg.sender, amount, allowance);
@@ -199,7 +206,7 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     /// @dev Caller: the burner role. Never reads the oracle: burning only raises the ratio. Emits {Burned}.
     function burn(uint256 amount, bytes32 instructionId) external restricted nonReentrant {
         if (amount == 0) revert ReserveZeroAmount();
-        _useInstruction(instructionId);
+        _useInstruction(instructionId, instructionTermsHash(ACTION_BURN, msg.sender, amount));
         emit Burned(instructionId, msg.sender, amount);
         stablecoin.burnFromTreasury(msg.sender, amount);
     }
@@ -438,7 +445,23 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
 
     /// @notice Whether the treasury instruction `instructionId` (mint or burn) was executed.
     function instructionExecuted(bytes32 instructionId) external view returns (bool) {
-        return _executedInstructions[instructionId];
+        return _instructionTerms[instructionId] != bytes32(0);
+    }
+
+    /// @notice The terms hash recorded for each id (zero: not executed), in order: one
+    /// call reconciles a whole batch file with the chain.
+    function instructionTerms(bytes32[] calldata instructionIds) external view returns (bytes32[] memory terms) {
+        terms = new bytes32[](instructionIds.length);
+        for (uint256 i; i < instructionIds.length; ++i) {
+            terms[i] = _instructionTerms[instructionIds[i]];
+        }
+    }
+
+    /// @notice The hash under which an instruction's terms are recorded:
+    /// `keccak256(abi.encode(action, party, amount))`, where action is 1 for a mint
+    /// (party: the recipient) and 2 for a burn (party: the burner).
+    function instructionTermsHash(uint8 action, address party, uint256 amount) public pure returns (bytes32) {
+        return keccak256(abi.encode(action, party, amount));
     }
 
     /// @notice Whether `participant` executed the redemption `instructionId`.
@@ -515,10 +538,10 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
             && block.timestamp - updatedAt <= _collateral[asset].heartbeat;
     }
 
-    function _useInstruction(bytes32 instructionId) private {
+    function _useInstruction(bytes32 instructionId, bytes32 termsHash) private {
         if (instructionId == bytes32(0)) revert ReserveInvalidInstructionId();
-        if (_executedInstructions[instructionId]) revert ReserveInstructionAlreadyExecuted(instructionId);
-        _executedInstructions[instructionId] = true;
+        if (_instructionTerms[instructionId] != bytes32(0)) revert ReserveInstructionAlreadyExecuted(instructionId);
+        _instructionTerms[instructionId] = termsHash;
     }
 
     function _setMinCollateralRatio(uint256 newRatioWad) private {

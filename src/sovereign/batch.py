@@ -1,24 +1,29 @@
-"""Batches of mint and burn instructions from a CSV file, validated and simulated
-as a whole before the first is sent, journaled as they go, resumable after a crash.
+"""Batches of mint and burn instructions from a CSV file: read, preflighted as a whole.
 
 Rows: ``instruction_id,action,recipient,amount`` (``mint`` to a licensed
-participant, or ``burn`` of the burner's own coins). An id already executed
-on-chain is skipped, which is how a re-run after a crash resumes.
+participant, or ``burn`` of the burner's own coins). Every row is validated before
+anything is sent, then checked against the chain (sovereign/batchsync.py: an id
+already used counts as done only with the same terms), then the rows still to do
+are simulated together: the whole batch must fit the minter's allowance, the room
+under the collateral ratio and the burner's balance, and each row must pass. The
+simulation's gas sets each transaction's limit for the pipelined sender
+(sovereign/pipeline.py).
 """
 
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ape import chain
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from eth_abi import encode
+from eth_utils import function_signature_to_4byte_selector, keccak, to_hex
 
 from sovereign.inputs import InputError, resolve_address
 from sovereign.operations import OperationRefused, Operator, instruction_id
-from sovereign.preflight import simulate
+from sovereign.pipeline import Instruction
+from sovereign.preflight import Revert, decode_revert, simulate
+from sovereign.rpc import Rpc, RpcError, quantity
 
 
 @dataclass(frozen=True)
@@ -76,16 +81,42 @@ def read_batch(path: Path, op: Operator) -> list[BatchRow]:
         return rows
 
 
-def check_batch(rows: list[BatchRow], op: Operator, minter, burner) -> list[BatchRow]:
-    """Simulate the whole batch before sending anything; returns the rows still to do.
+ACTION_CODES = {"mint": 1, "burn": 2}  # Reserve.ACTION_MINT / ACTION_BURN
+_SELECTORS = {
+    "mint": function_signature_to_4byte_selector("mint(address,uint256,bytes32)"),
+    "burn": function_signature_to_4byte_selector("burn(uint256,bytes32)"),
+}
+# Calls per simulated block, and simulated blocks per request (eth_simulateV1).
+SIM_CALLS_PER_BLOCK, SIM_BLOCKS_PER_REQUEST = 100, 10
 
-    Rows whose id is already executed on-chain are skipped (that is how a re-run
-    after a crash resumes). For the rest: each is simulated on its own, and the
-    batch as a whole must fit the minter's allowance, the mintable room under the
-    collateral ratio, and the burner's balance.
-    """
+
+def party(row: BatchRow, burner: str) -> str:
+    """Whom the instruction's terms name: the recipient of a mint, the burner of a burn."""
+    return row.recipient if row.action == "mint" else burner
+
+
+def row_terms(row: BatchRow, burner: str) -> str:
+    """The hash the reserve records for the row (``Reserve.instructionTermsHash``)."""
+    packed = encode(
+        ["uint8", "address", "uint256"], [ACTION_CODES[row.action], party(row, burner), row.amount]
+    )
+    return to_hex(keccak(packed))
+
+
+def calldata(row: BatchRow) -> bytes:
+    ident = instruction_id(row.instruction_id)
+    if row.action == "mint":
+        return _SELECTORS["mint"] + encode(
+            ["address", "uint256", "bytes32"], [row.recipient, row.amount, ident]
+        )
+    return _SELECTORS["burn"] + encode(["uint256", "bytes32"], [row.amount, ident])
+
+
+def check_totals(todo: list[BatchRow], op: Operator, minter, burner) -> None:
+    """The batch as a whole fits the minter's allowance, the room under the ratio and
+    the burner's balance (each row is simulated on its own state, so these sums are
+    what catches rows that pass alone and fail together)."""
     reserve, coin = op.system.reserve, op.system.stablecoin
-    todo = [r for r in rows if not reserve.instructionExecuted(instruction_id(r.instruction_id))]
     mints = sum(r.amount for r in todo if r.action == "mint")
     burns = sum(r.amount for r in todo if r.action == "burn")
     if mints:
@@ -105,121 +136,112 @@ def check_batch(rows: list[BatchRow], op: Operator, minter, burner) -> list[Batc
         raise OperationRefused(
             f"the batch burns {op.describe_coin(burns)}, more than the burner holds"
         )
-    for row in todo:
-        sender, args = _row_call(row, minter, burner)
-        revert = simulate(reserve, row.action, *args, sender=sender)
-        if revert is not None:
-            raise OperationRefused(
-                f"row {row.line} ({row.instruction_id}) would fail: " f"{revert.sentence}"
+
+
+def preflight(
+    todo: list[BatchRow], op: Operator, minter, burner, rpc: Rpc, advance=lambda _: None
+) -> list[Instruction]:
+    """Every row still to do, simulated; returns them ready to send, with gas limits.
+
+    The rows are simulated in order with ``eth_simulateV1`` (each sees the ones before
+    it, within a request of 1,000); a node without it estimates each row's gas on
+    the current state instead. Either way, the first row that would fail refuses the
+    batch, with nothing sent."""
+    check_totals(todo, op, minter, burner)
+    reserve = str(op.system.reserve.address)
+    senders = [minter if r.action == "mint" else burner for r in todo]
+    datas = [calldata(r) for r in todo]
+    calls = [
+        {"from": str(s.address), "to": reserve, "data": to_hex(d)}
+        for s, d in zip(senders, datas, strict=True)
+    ]
+    gas = _simulated_gas(calls, rpc, advance)
+    if gas is None:
+        gas = _estimated_gas(calls, rpc, advance)
+    instructions = []
+    for row, sender, data, used in zip(todo, senders, datas, gas, strict=True):
+        if isinstance(used, RpcError | Revert):
+            reason = (
+                op._sentence(used)
+                if isinstance(used, Revert)
+                else _reason(used, op, row, minter, burner)
             )
-    return todo
+            raise OperationRefused(
+                f"row {row.line} ({row.instruction_id}) would fail: {reason}; nothing was sent"
+            )
+        # Headroom for the refund cap (a fifth of the gas) and the 63/64 rule.
+        limit = used + used // 4 + 10_000
+        terms = row_terms(row, burner.address)
+        instructions.append(Instruction(row, sender, reserve, data, limit, terms))
+    return instructions
 
 
-def _row_call(row: BatchRow, minter, burner):
+def _simulated_gas(calls: list[dict], rpc: Rpc, advance) -> list | None:
+    """Gas used by each call, simulated in order; ``None`` when the node cannot."""
+    out: list = []
+    per_request = SIM_CALLS_PER_BLOCK * SIM_BLOCKS_PER_REQUEST
+    for start in range(0, len(calls), per_request):
+        chunk = calls[start : start + per_request]
+        blocks = [
+            {"calls": chunk[i : i + SIM_CALLS_PER_BLOCK]}
+            for i in range(0, len(chunk), SIM_CALLS_PER_BLOCK)
+        ]
+        try:
+            answer = rpc.call(
+                "eth_simulateV1", [{"blockStateCalls": blocks, "validation": False}, "latest"]
+            )
+        except Exception:  # noqa: BLE001 - "method not found" is worded per node
+            if start == 0:
+                return None
+            raise
+        for block in answer:
+            for result in block["calls"]:
+                if quantity(result["status"]) == 1:
+                    out.append(quantity(result["gasUsed"]))
+                else:
+                    data = result.get("returnData") or (result.get("error") or {}).get("data")
+                    out.append(decode_revert(data or "0x"))
+        advance(len(chunk))
+    return out
+
+
+def _estimated_gas(calls: list[dict], rpc: Rpc, advance) -> list:
+    out = []
+    for start in range(0, len(calls), rpc.batch_limit):
+        chunk = calls[start : start + rpc.batch_limit]
+        answers = rpc.batch([("eth_estimateGas", [c]) for c in chunk])
+        out.extend(a if isinstance(a, RpcError) else quantity(a) for a in answers)
+        advance(len(chunk))
+    return out
+
+
+def _reason(error: RpcError, op: Operator, row: BatchRow, minter, burner) -> str:
+    """A refused estimate in words: its revert data decoded, or the row simulated again."""
+    if error.data:
+        return op._sentence(decode_revert(error.data))
+    revert = simulate(
+        op.system.reserve, row.action, *row_args(row), sender=_sender(row, minter, burner)
+    )
+    return op._sentence(revert) if revert else error.message
+
+
+def row_args(row: BatchRow) -> tuple:
     ident = instruction_id(row.instruction_id)
     if row.action == "mint":
-        return minter, (row.recipient, row.amount, ident)
-    return burner, (row.amount, ident)
+        return (row.recipient, row.amount, ident)
+    return (row.amount, ident)
 
 
-def run_batch(
-    rows: list[BatchRow], todo: list[BatchRow], op: Operator, minter, burner, journal: Path
-) -> dict:
-    """Execute, appending one JSON line per instruction to ``journal`` as it goes."""
-    reserve = op.system.reserve
-    summary = {
-        "rows": len(rows),
-        "skipped": len(rows) - len(todo),
-        "executed": 0,
-        "gas": 0,
-        "recovered": 0,
-    }
-    pending = {r.instruction_id for r in todo}
-    journal.parent.mkdir(parents=True, exist_ok=True)
-    journaled = journaled_ids(journal)
-    with journal.open("a") as out:
-        # An instruction executed on-chain but missing from the journal (the node or
-        # this process died between the two) is journaled from its event.
-        for row in rows:
-            if row.instruction_id in pending or row.instruction_id in journaled:
-                continue
-            out.write(json.dumps(_recover_entry(reserve, row)) + "\n")
-            summary["recovered"] += 1
-    with (
-        journal.open("a") as out,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=op.console,
-            transient=False,
-        ) as progress,
-    ):
-        task = progress.add_task("batch", total=len(rows), completed=summary["skipped"])
-        for row in rows:
-            if row.instruction_id not in pending:
-                continue
-            sender, args = _row_call(row, minter, burner)
-            receipt = getattr(reserve, row.action)(*args, sender=sender)
-            out.write(json.dumps(_journal_entry(row, receipt)) + "\n")
-            out.flush()
-            summary["executed"] += 1
-            summary["gas"] += receipt.gas_used
-            progress.advance(task)
-    return summary
+def _sender(row: BatchRow, minter, burner):
+    return minter if row.action == "mint" else burner
 
 
-def journaled_ids(journal: Path) -> set[str]:
-    if not journal.exists():
-        return set()
-    ids = set()
-    for line in journal.read_text().splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut short by a crash
-        if entry.get("result") == "executed":
-            ids.add(entry.get("instruction_id"))
-    return ids
-
-
-def _recover_entry(reserve, row: BatchRow) -> dict:
-    """The journal entry of an instruction executed on-chain, rebuilt from its event.
-
-    A node restored from a state dump keeps storage (so the id reads as used)
-    but not always the old logs; the entry then says so, without a transaction.
-    """
-    event = reserve.Minted if row.action == "mint" else reserve.Burned
-    logs = list(
-        event.range(
-            0,
-            chain.blocks.head.number + 1,
-            search_topics={"instructionId": instruction_id(row.instruction_id)},
-        )
+def explain(instruction: Instruction, op: Operator, minter, burner) -> str:
+    """Why a mined instruction reverted, in words: the row simulated again on the head."""
+    row = instruction.row
+    revert = simulate(
+        op.system.reserve, row.action, *row_args(row), sender=_sender(row, minter, burner)
     )
-    if not logs:
-        return {
-            "instruction_id": row.instruction_id,
-            "action": row.action,
-            "tx": None,
-            "block": None,
-            "gas": None,
-            "result": "executed",
-            "recovered_from_chain": True,
-            "note": "instruction id used on-chain; its transaction is not in the node's history",
-        }
-    receipt = chain.get_receipt(logs[0].transaction_hash)
-    return _journal_entry(row, receipt, recovered_from_chain=True)
-
-
-def _journal_entry(row: BatchRow, receipt, **extra) -> dict:
-    """One journal line: instruction id, action, transaction, block, gas, result."""
-    return {
-        "instruction_id": row.instruction_id,
-        "action": row.action,
-        "tx": receipt.txn_hash,
-        "block": receipt.block_number,
-        "gas": receipt.gas_used,
-        "result": "executed",
-        **extra,
-    }
+    if revert is None:
+        return "it reverted when mined, and passes now (out of gas, or a race with another call)"
+    return op._sentence(revert)

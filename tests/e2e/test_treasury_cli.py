@@ -1,18 +1,16 @@
 """`ape run treasury` through ape's own command-line entry point, against an Anvil
 started on its own: the happy path of every command, bad input of every kind
 (one clear line, exit code not 0, nothing sent), a keystore account signing
-from its environment passphrase, and a batch killed mid-way with its node,
-resumed after a restart, ending with every instruction executed exactly once.
+from its environment passphrase. Batches, and every fault they meet, are in
+tests/e2e/test_batch_faults.py.
 
 Most commands run through ape's CLI object inside the test process (the same
 click commands, argument parsing, script loading and network connection as the
-shell's `ape run`, without ~3 s of process start each); the mint happy path and
-the killed batch run as real processes (as does the killed deploy of
+shell's `ape run`, without ~3 s of process start each); the mint happy path runs
+as a real process (as does the killed deploy of
 test_operator_scripts), so the exit codes a shell sees are checked too."""
 
 import json
-import os
-import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +21,7 @@ from eth_utils import function_signature_to_4byte_selector
 
 from sovereign.manifest import load_system
 from sovereign.units import text_to_bytes32
-from tests.utils import APE, ROOT
+from tests.utils import ROOT
 from tests.utils.cli import ape_cli
 from tests.utils.node import Node
 
@@ -234,74 +232,6 @@ def test_dry_run__simulates_and_sends_nothing(node, deployed):
         )
         assert "preflight passed" in out.stdout and "dry run: nothing sent" in out.stdout
     assert supply(node, deployments) == before
-
-
-def test_batch__killed_node_mid_way__resumes_exactly_once(node, deployed, tmp_path):
-    deployments, _ = deployed
-    start = supply(node, deployments)
-    csv_path = tmp_path / "batch.csv"
-    lines = ["instruction_id,action,recipient,amount"]
-    lines += [f"B-{i:03d},mint,{EXCHANGE},1000" for i in range(50)]
-    csv_path.write_text("\n".join(lines) + "\n")
-    journal = tmp_path / "batch.journal.jsonl"
-    env = {**os.environ, "SOVEREIGN_DEPLOYMENTS": str(deployments)}
-    proc = subprocess.Popen(
-        [
-            APE,
-            "treasury",
-            "batch",
-            str(csv_path),
-            "--yes",
-            "--journal",
-            str(journal),
-            "--network",
-            node.url,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    deadline = time.time() + 300
-    while time.time() < deadline:  # kill the node once a part of the batch is in
-        if journal.exists() and len(journal.read_text().splitlines()) >= 15:
-            break
-        time.sleep(0.05)
-    node.stop()
-    proc.communicate(timeout=120)
-    assert proc.returncode == 7, "a batch whose node dies stops part-way (exit 7)"
-    node.start()
-
-    def rerun():
-        return treasury(
-            "treasury",
-            "batch",
-            str(csv_path),
-            "--yes",
-            "--journal",
-            str(journal),
-            node=node,
-            deployments=deployments,
-            check=True,
-        )
-
-    out = rerun()
-    assert "50 rows" in out.stdout
-    entries = [json.loads(line) for line in journal.read_text().splitlines()]
-    executed = [e["instruction_id"] for e in entries if e["result"] == "executed"]
-    assert sorted(executed) == [f"B-{i:03d}" for i in range(50)]  # each exactly once
-    assert "skipped" in out.stdout
-    # A journal that lost its tail (written after the transactions, then cut) is
-    # completed from the chain's events on the next run; nothing is sent again.
-    lines = journal.read_text().splitlines()
-    journal.write_text("\n".join(lines[:-5]) + "\n")
-    out = rerun()
-    assert "0 executed, 50 skipped (already executed; 5 journaled from chain events)" in out.stdout
-    entries = [json.loads(line) for line in journal.read_text().splitlines()]
-    assert sorted(e["instruction_id"] for e in entries) == [f"B-{i:03d}" for i in range(50)]
-    assert sum(1 for e in entries if e.get("recovered_from_chain")) >= 5
-    assert supply(node, deployments) - start == 50 * 1000 * WAD
 
 
 def _rpc(node, method, params):

@@ -33,6 +33,7 @@ class Exit(IntEnum):
     NODE = 5  # the node cannot be reached
     MANIFEST = 6  # no manifest, a broken one, or one of another chain
     PARTIAL = 7  # a batch stopped part-way; running it again resumes it
+    DIFFERS = 8  # journal verify: the journal and the chain differ (each difference listed)
 
 
 class CliError(click.ClickException):
@@ -48,12 +49,15 @@ class CliError(click.ClickException):
 
 def _classify(err: BaseException) -> Exit | None:
     from sovereign.artifacts import ArtifactsMissing
+    from sovereign.journal import JournalDiffers, JournalLocked
     from sovereign.manifest import ManifestError
     from sovereign.operations import OperationRefused, PartialBatch
 
     if isinstance(err, InputError):
         return Exit.INPUT
-    if isinstance(err, OperationRefused):
+    if isinstance(err, JournalDiffers):
+        return Exit.DIFFERS
+    if isinstance(err, OperationRefused | JournalLocked):
         return Exit.REFUSED
     if isinstance(err, ManifestError):
         return Exit.MANIFEST
@@ -241,16 +245,23 @@ def common_options(fn):
     return network_option(default=DEFAULT_NETWORK)(fn)
 
 
-def treasury_command(group: click.Group, name: str, *, role: str | None = "", write=True, **kw):
+def treasury_command(
+    group: click.Group, name: str, *, role: str | None = "", write=True, safe=True, **kw
+):
     """Declare a command: connected, ``--network`` and ``--json``; for a write also
-    ``--account`` (its help naming ``role``), ``--dry-run`` and ``-y/--yes``.
+    ``--account`` (its help naming ``role``), ``--dry-run``, ``-y/--yes`` and, unless
+    ``safe`` is false, ``--safe`` (propose the write as a Safe transaction instead).
     The wrapped function returns a result dict (printed with ``--json``)."""
+    # `batch` sends its rows itself (sovereign.batch), not through Operator.run, so it
+    # cannot propose them: no --safe there (see the Safe notes).
+    safe = safe and write and name != "batch"
 
     def decorate(fn):
         @wraps(fn)
         def run(*args, as_json=False, **kwargs):
             from sovereign.cli.session import Session
 
+            through = kwargs.pop("safe", None)
             session = Session(
                 as_json=as_json,
                 dry_run=kwargs.pop("dry_run", False),
@@ -258,9 +269,20 @@ def treasury_command(group: click.Group, name: str, *, role: str | None = "", wr
                 account=kwargs.pop("account", None),
                 role=role,
             )
+            if through is not None:
+                from sovereign.safeops import SafeSender
+
+                session.account = SafeSender.resolve(through, session.account, session.manifest)
             result = fn(session, *args, **kwargs)
             session.finish(result)
 
+        if safe:
+            run = click.option(
+                "--safe",
+                metavar="SAFE",
+                help="propose the write as a transaction of this Safe (an ape Safe alias, a "
+                "manifest label or an address; --account is the proposing owner), not send it",
+            )(run)
         if write:
             run = skip_confirmation_option(help="send without asking")(run)
             run = click.option(

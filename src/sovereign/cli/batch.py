@@ -1,4 +1,5 @@
-"""Batches of mint and burn instructions from a CSV file (see sovereign/batch.py)."""
+"""Batches of mint and burn instructions from a CSV file, and their journal's verification
+(sovereign/batch.py, batchrun.py, batchsync.py)."""
 
 from __future__ import annotations
 
@@ -7,70 +8,135 @@ from pathlib import Path
 import click
 from ape.cli.choices import AccountAliasPromptChoice
 
-from sovereign.batch import check_batch, journaled_ids, read_batch, run_batch
 from sovereign.cli.base import confirm, treasury_command
-from sovereign.operations import OperationRefused, PartialBatch, signer
+from sovereign.operations import signer
 
 commands = click.Group()
+journal_group = click.Group("journal", help="The batch journal: check it against the chain.")
 
 
 def register(cli: click.Group) -> None:
     for command in commands.commands.values():
         cli.add_command(command)
+    cli.add_command(journal_group)
 
 
-@treasury_command(commands, "batch", role="minter")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
+JOURNAL_OPTION = click.option(
     "--journal",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="receipt journal (JSON lines); default FILE.journal.jsonl",
+    help="the journal (JSON lines); default FILE.journal.jsonl",
 )
-@click.option(
+BURNER_OPTION = click.option(
     "--burner",
     "burner_account",
     default=None,
     type=AccountAliasPromptChoice(),
     help="ape account for burn rows (default on a local chain: the burner's test account)",
 )
-def batch(s, file, journal, burner_account):
+
+
+@treasury_command(commands, "batch", role="minter")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@JOURNAL_OPTION
+@BURNER_OPTION
+@click.option(
+    "--window",
+    type=click.IntRange(1, 1_000),
+    default=256,
+    show_default=True,
+    help="transactions in flight at once",
+)
+@click.option(
+    "--max-fee-gwei",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="the most a stuck transaction's fee is bumped to (default: twice the first fee)",
+)
+def batch(s, file, journal, burner_account, window, max_fee_gwei):
     """Execute FILE (CSV: instruction_id,action,recipient,amount; action mint or burn),
-    exactly once per id. Every row is validated and the whole batch simulated before the
-    first is sent; run the same command again after a failure to resume. Mint rows are
-    signed by --account (the minter), burn rows by --burner."""
+    exactly once per id. Every row is validated, checked against the chain (an id used
+    on-chain with other terms is refused) and the whole batch simulated before the first
+    is sent; then a window of transactions is kept in flight, journaled before each is
+    sent. Run the same command again after any stop to resume. Mint rows are signed by
+    --account (the minter), burn rows by --burner."""
+    from sovereign.batch import read_batch
+    from sovereign.batchrun import Settings, run_batch
+
     op = s.op
     rows = read_batch(file, op)
     minter = s.signer("minter")
     burner = signer(burner_account, "burner", s.manifest)
     result = op.header(minter)
-    todo = check_batch(rows, op, minter, burner)
-    s.print(
-        f"validated {len(rows)} rows; {len(rows) - len(todo)} already executed "
-        "on-chain; the whole batch simulates cleanly"
+    settings = Settings(
+        journal=journal or file.with_suffix(".journal.jsonl"),
+        window=window,
+        max_fee_gwei=max_fee_gwei,
+        dry_run=s.dry_run,
+        yes=s.yes,
     )
-    result |= {"rows": len(rows), "already_executed": len(rows) - len(todo)}
-    if s.dry_run:
-        s.print("dry run: nothing sent")
-        return result | {"status": "dry-run", "executed": 0}
-    if todo and not s.yes and not confirm(f"Send {len(todo)} instructions?"):
-        raise OperationRefused("not confirmed; nothing sent")
-    journal = journal or file.with_suffix(".journal.jsonl")
-    try:
-        summary = run_batch(rows, todo, op, minter, burner, journal)
-    except Exception as err:  # noqa: BLE001 - any failure mid-way: say how far it got
-        # Counted from the journal: the node may be the thing that failed.
-        done = (len(rows) - len(todo)) + len(
-            journaled_ids(journal) & {r.instruction_id for r in todo}
+    summary = run_batch(rows, op, minter, burner, settings, confirm)
+    if summary["status"] == "sent":
+        s.print(
+            f"summary: {summary['rows']} rows, {summary['executed']} executed in "
+            f"{summary['blocks']} blocks, {summary['skipped']} skipped (already executed; "
+            f"{summary['recovered']} recorded from the chain), gas {summary['gas']:,}; "
+            f"journal {settings.journal}"
         )
-        reason = (str(err).splitlines() or [type(err).__name__])[0][:160]
-        raise PartialBatch(
-            f"{done} of {len(rows)} instructions executed, then: {reason}; "
-            "run the same command again to resume"
-        ) from None
-    s.print(
-        f"summary: {summary['rows']} rows, {summary['executed']} executed, "
-        f"{summary['skipped']} skipped (already executed; {summary['recovered']} journaled "
-        f"from chain events), gas {summary['gas']:,}; journal {journal}"
-    )
-    return result | {"status": "sent", "journal": str(journal), **summary}
+    return result | summary | {"journal": str(settings.journal)}
+
+
+@treasury_command(journal_group, "verify", write=False)
+@click.argument("journal", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--batch",
+    "batch_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="the batch's CSV file: also list its rows executed on-chain but not journaled",
+)
+@BURNER_OPTION
+def verify(s, journal, batch_file, burner_account):
+    """Reconcile JOURNAL with the chain and list every difference; nothing is changed.
+    Exit 0 when they agree, 8 when they differ (a batch run repairs the journal)."""
+    from ape import chain
+
+    from sovereign.batch import read_batch
+    from sovereign.batchsync import examine
+    from sovereign.inputs import InputError
+    from sovereign.journal import Journal, JournalDiffers
+    from sovereign.rpc import Rpc
+
+    if not journal.is_file():
+        raise InputError(f"{journal}: no such journal")
+    op = s.op
+    loaded = Journal(journal).load()
+    rows = read_batch(batch_file, op) if batch_file else None
+    burner = None
+    if rows is not None:
+        burner = signer(burner_account, "burner", s.manifest).address
+    found = examine(loaded.entries, rows, op, Rpc(chain.provider), burner)
+    differences = list(found.differences)
+    differences += [f"{i}: the id was executed on-chain with other terms" for i in found.conflicts]
+    if loaded.torn:
+        differences.append(f"{loaded.torn} torn line(s) in the file")
+    if loaded.merged:
+        differences.append(f"{loaded.merged} repeated line(s) for the same ids")
+    for line in differences:
+        s.print(line)
+    executed = sum(1 for e in found.entries.values() if e.get("result") == "executed")
+    result = {
+        "journal": str(journal),
+        "entries": len(loaded.entries),
+        "executed_on_chain": len(found.done),
+        "differences": differences,
+    }
+    if differences:
+        if s.as_json:
+            s.finish(result)
+        raise JournalDiffers(
+            f"{len(differences)} difference(s) between {journal} and the chain; "
+            "run the batch again to repair the journal"
+        )
+    s.print(f"{journal}: {executed} executed instructions, every one as the chain has it")
+    return result

@@ -1,0 +1,362 @@
+"""The batch sender: a window of signed transactions in flight, consecutive nonces, blocks filled.
+
+Each sender (the minter for mints, the burner for burns) is a *lane* of
+consecutive nonces. Up to ``window`` transactions are in flight at once: each
+window is signed locally, journaled as intents (on disk) and sent in one JSON-RPC
+batch; receipts are fetched in one batch whenever a new block appears. The node
+packs as many as a block holds, so a batch takes as many blocks as its gas needs,
+not one block per instruction.
+
+What stops a run, and what is left:
+- a transaction that mined and reverted (the reserve was paused, say): nothing more
+  is sent, the rest in flight are awaited, and the revert is named in words;
+- a send the node refuses: nothing more is sent; later nonces of that lane stay in
+  the node's pool, and the next run fills the gap first (``alive``);
+- a transaction stuck below the fee market: after ``stuck_blocks`` new blocks it is
+  re-signed at the same nonce with both fees raised 12.5% (the 10% a pool needs to
+  replace, with room), never above ``max_fee``; at the cap the run stops and says so.
+
+Exactly once does not rest on this module alone: the reserve refuses a used id, so a
+transaction that races its own replacement, or a row sent again after a crash,
+reverts instead of paying twice, and the next run's reconciliation records it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ape_ethereum.transactions import DynamicFeeTransaction, StaticFeeTransaction
+from eth_utils import keccak, to_hex
+
+from sovereign.rpc import Rpc, RpcError, quantity
+
+BUMP_NUMERATOR, BUMP_DENOMINATOR = 1125, 1000  # +12.5% per replacement
+GWEI = 10**9
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One row ready to send: who signs, the call data, its gas limit and journal facts."""
+
+    row: object  # sovereign.batch.BatchRow
+    sender: object  # an ape account
+    to: str
+    data: bytes
+    gas: int
+    terms: str
+
+    @property
+    def ident(self) -> str:
+        return self.row.instruction_id
+
+
+@dataclass
+class Sent:
+    instruction: Instruction
+    nonce: int
+    tx: str
+    max_fee: int
+    tip: int
+    dynamic: bool
+    since_block: int
+    raw: bytes = b""
+
+    @property
+    def lane(self) -> str:
+        return self.instruction.sender.address
+
+
+@dataclass(frozen=True)
+class Fees:
+    max_fee: int
+    tip: int
+    dynamic: bool
+
+
+@dataclass
+class Outcome:
+    executed: list[tuple[Instruction, dict]] = field(default_factory=list)
+    failed: list[tuple[Instruction, str]] = field(default_factory=list)
+    stopped: str | None = None  # why the run stopped early, in words
+    left_in_flight: list[Sent] = field(default_factory=list)
+    replaced: int = 0
+
+    @property
+    def gas(self) -> int:
+        return sum(r["gas"] for _, r in self.executed)
+
+    def stop(self, reason: str) -> None:
+        self.stopped = self.stopped or reason
+
+
+class Pipeline:
+    def __init__(
+        self,
+        rpc: Rpc,
+        journal,
+        chain_id: int,
+        *,
+        window: int = 256,
+        max_fee: int | None = None,
+        stuck_blocks: int = 3,
+        poll: float = 0.05,
+        patience: float = 120.0,
+        explain: Callable[[Instruction], str] | None = None,
+        say: Callable[[str], None] = lambda _: None,
+        advance: Callable[[int], None] = lambda _: None,
+    ):
+        self.rpc, self.journal, self.chain_id = rpc, journal, chain_id
+        self.window, self.max_fee = window, max_fee
+        self.stuck_blocks, self.poll, self.patience = stuck_blocks, poll, patience
+        self.explain = explain or (lambda _: "reverted")
+        self.say, self.advance = say, advance
+
+    def run(self, instructions: list[Instruction], alive: list[Sent] = ()) -> Outcome:
+        """Send ``instructions``; ``alive`` are a previous run's transactions still in
+        the node's pool: their nonces are kept and the gaps below them filled first."""
+        self.outcome = outcome = Outcome()
+        self.inflight = {s.tx: s for s in alive}
+        self.gaps: dict[str, int] = {}  # lane -> the nonce the node refused
+        self.given_up: set[str] = set()  # lanes stuck at the fee cap
+        self.moved: dict[str, int] = {}  # lane -> the last block it sent or mined in
+        queue = deque(instructions)
+        senders = {i.sender.address: i.sender for i in instructions}
+        senders |= {s.lane: s.instruction.sender for s in alive}
+        if not senders:
+            return outcome
+        nonces = self._nonce_plans(list(senders), alive)
+        fees = self._fees()
+        if self.max_fee is None:
+            self.max_fee = 2 * fees.max_fee
+        head, progress = self._block_number(), time.monotonic()
+        while True:
+            if queue and outcome.stopped is None and len(self.inflight) < self.window:
+                batch = []
+                while queue and len(self.inflight) + len(batch) < self.window:
+                    instruction = queue.popleft()
+                    nonce = nonces[instruction.sender.address].next()
+                    batch.append(
+                        self._signed(instruction, nonce, fees.max_fee, fees.tip, fees.dynamic, head)
+                    )
+                self._send(batch)
+            waiting = self._waiting()
+            if not waiting and (not queue or outcome.stopped is not None):
+                break
+            new_head = self._block_number()
+            if new_head == head:
+                if time.monotonic() - progress > self.patience:
+                    self.given_up |= {s.lane for s in waiting}
+                    outcome.stop(
+                        f"the node produced no block for {self.patience:.0f} s with "
+                        f"{len(waiting)} transactions in flight"
+                    )
+                    continue
+                time.sleep(self.poll)
+                continue
+            head, progress = new_head, time.monotonic()
+            self._collect()
+            self._unstick(head)
+        outcome.left_in_flight = sorted(self.inflight.values(), key=lambda s: (s.lane, s.nonce))
+        return outcome
+
+    # ------------------------------------------------------------------ nonces and fees
+
+    def _nonce_plans(self, addresses: list[str], alive) -> dict[str, _Nonces]:
+        counts = self.rpc.batch(
+            [("eth_getTransactionCount", [a, "pending"]) for a in addresses]
+            + [("eth_getTransactionCount", [a, "latest"]) for a in addresses]
+        )
+        if any(isinstance(c, RpcError) for c in counts):
+            raise RuntimeError("the node did not answer the senders' nonces")
+        plans = {}
+        for index, address in enumerate(addresses):
+            pending, latest = quantity(counts[index]), quantity(counts[index + len(addresses)])
+            taken = {s.nonce for s in alive if s.lane == address}
+            # With our own transactions still pooled, fill from the first unmined nonce.
+            plans[address] = _Nonces(latest if taken else pending, taken)
+        return plans
+
+    def _fees(self) -> Fees:
+        block, tip = self.rpc.batch(
+            [("eth_getBlockByNumber", ["latest", False]), ("eth_maxPriorityFeePerGas", [])]
+        )
+        base = None if isinstance(block, RpcError) or block is None else block.get("baseFeePerGas")
+        if base is None:
+            return Fees(quantity(self.rpc.call("eth_gasPrice")), 0, dynamic=False)
+        tip = GWEI if isinstance(tip, RpcError) or tip is None else quantity(tip)
+        return Fees(2 * quantity(base) + tip, tip, dynamic=True)
+
+    def _signed(self, instruction, nonce, max_fee, tip, dynamic, head) -> Sent:
+        common = dict(
+            chainId=self.chain_id,
+            nonce=nonce,
+            gas=instruction.gas,
+            receiver=instruction.to,
+            data=instruction.data,
+            value=0,
+        )
+        if dynamic:
+            txn = DynamicFeeTransaction(maxFeePerGas=max_fee, maxPriorityFeePerGas=tip, **common)
+        else:
+            txn = StaticFeeTransaction(gasPrice=max_fee, **common)
+        signed = instruction.sender.sign_transaction(txn)
+        if signed is None:
+            raise RuntimeError(f"{instruction.sender.address} declined to sign")
+        raw = signed.serialize_transaction()
+        return Sent(instruction, nonce, to_hex(keccak(raw)), max_fee, tip, dynamic, head, raw)
+
+    # ------------------------------------------------------------------ sending
+
+    def _send(self, batch: list[Sent]) -> None:
+        """Journal the intents (on disk), then send them all in one round trip."""
+        if not batch:
+            return
+        self.journal.append("intent", [_intent(s) for s in batch])
+        answers = self.rpc.batch([("eth_sendRawTransaction", [to_hex(s.raw)]) for s in batch])
+        for sent, answer in zip(batch, answers, strict=True):
+            refused = isinstance(answer, RpcError) and "already known" not in str(answer).lower()
+            if refused and sent.lane not in self.gaps:
+                self.gaps[sent.lane] = sent.nonce
+                self.outcome.stop(
+                    f"the node refused row {sent.instruction.row.line} "
+                    f"({sent.instruction.ident}): {str(answer)[:160]}"
+                )
+            if not refused:
+                # A later nonce behind a refused one waits in the pool for the gap to be
+                # filled: it stays in flight, and the next run fills the gap first.
+                self.inflight[sent.tx] = sent
+
+    # ------------------------------------------------------------------ receipts
+
+    def _collect(self) -> int:
+        """Fetch the receipts of everything in flight; returns how many mined."""
+        hashes = sorted(self.inflight, key=lambda h: self.inflight[h].nonce)
+        if not hashes:
+            return 0
+        receipts = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+        mined, failed = [], []
+        for tx, receipt in zip(hashes, receipts, strict=True):
+            if receipt is None or isinstance(receipt, RpcError) or tx not in self.inflight:
+                continue
+            sent = self.inflight.pop(tx)
+            self.moved[sent.lane] = quantity(receipt["blockNumber"])
+            for other in [h for h, s in self.inflight.items() if _same_slot(s, sent)]:
+                self.inflight.pop(other)  # its replacements can never mine now
+            facts = {
+                "instruction_id": sent.instruction.ident,
+                "nonce": sent.nonce,
+                "tx": tx,
+                "block": quantity(receipt["blockNumber"]),
+                "block_hash": receipt["blockHash"],
+                "gas": quantity(receipt["gasUsed"]),
+            }
+            if quantity(receipt.get("status", "0x1")) == 1:
+                mined.append(facts)
+                self.outcome.executed.append((sent.instruction, facts))
+                continue
+            reason = self.explain(sent.instruction)
+            failed.append(facts | {"reason": reason})
+            self.outcome.failed.append((sent.instruction, reason))
+            self.outcome.stop(
+                f"row {sent.instruction.row.line} ({sent.instruction.ident}) reverted: {reason}"
+            )
+        self.journal.append("receipt", mined)
+        self.journal.append("failed", failed)
+        self.advance(len(mined))
+        return len(mined) + len(failed)
+
+    def _waiting(self) -> list[Sent]:
+        """In flight and able to mine: not behind a refused nonce, not given up."""
+        return [
+            s
+            for s in self.inflight.values()
+            if s.lane not in self.given_up and s.nonce < self.gaps.get(s.lane, 1 << 256)
+        ]
+
+    # ------------------------------------------------------------------ the fee market
+
+    def _unstick(self, head: int) -> None:
+        """Re-sign a lane that waited ``stuck_blocks`` blocks, at the same nonces, fees up."""
+        lanes: dict[str, dict[int, Sent]] = {}
+        for sent in self._waiting():
+            newest = lanes.setdefault(sent.lane, {}).get(sent.nonce)
+            if newest is None or sent.max_fee > newest.max_fee:
+                lanes[sent.lane][sent.nonce] = sent
+        for lane, by_nonce in lanes.items():
+            lowest = by_nonce[min(by_nonce)]
+            # Stuck: blocks go by and the lane's nonce does not move (under automine
+            # the blocks are its own transactions, so it never counts as stuck).
+            waited = head - max(lowest.since_block, self.moved.get(lane, 0))
+            if waited < self.stuck_blocks:
+                continue
+            if _bump(lowest.max_fee) > self.max_fee:
+                self.given_up.add(lane)
+                self.outcome.stop(
+                    f"nonce {lowest.nonce} has waited {waited} blocks at a max fee of "
+                    f"{lowest.max_fee / GWEI:.3f} gwei, and a bump would pass the cap of "
+                    f"{self.max_fee / GWEI:.3f} gwei: run again with a higher --max-fee-gwei, "
+                    "or once fees fall"
+                )
+                continue
+            stuck = [by_nonce[n] for n in sorted(by_nonce)]
+            fresh = [
+                self._signed(
+                    s.instruction, s.nonce, _bump(s.max_fee), _bump(s.tip), s.dynamic, head
+                )
+                for s in stuck
+            ]
+            self.journal.append("intent", [_intent(s) for s in fresh])
+            answers = self.rpc.batch([("eth_sendRawTransaction", [to_hex(s.raw)]) for s in fresh])
+            for old, new, answer in zip(stuck, fresh, answers, strict=True):
+                old.since_block = head
+                if not isinstance(answer, RpcError):
+                    self.inflight[new.tx] = new
+                    self.outcome.replaced += 1
+            self.say(
+                f"nonce {lowest.nonce} waited {waited} blocks: re-sent {len(fresh)} "
+                f"transactions at a max fee of {fresh[0].max_fee / GWEI:.3f} gwei"
+            )
+
+    def _block_number(self) -> int:
+        return quantity(self.rpc.call("eth_blockNumber"))
+
+
+class _Nonces:
+    """A lane's nonces: the gaps below transactions still in the pool first, then onwards."""
+
+    def __init__(self, start: int, taken: set[int]):
+        self.cursor, self.taken = start, set(taken)
+
+    def next(self) -> int:
+        while self.cursor in self.taken:
+            self.cursor += 1
+        self.cursor += 1
+        return self.cursor - 1
+
+
+def _bump(value: int) -> int:
+    return -(-value * BUMP_NUMERATOR // BUMP_DENOMINATOR)
+
+
+def _same_slot(a: Sent, b: Sent) -> bool:
+    return a.nonce == b.nonce and a.lane == b.lane
+
+
+def _intent(sent: Sent) -> dict:
+    i = sent.instruction
+    return {
+        "instruction_id": i.ident,
+        "action": i.row.action,
+        "terms": i.terms,
+        "sender": i.sender.address,
+        "nonce": sent.nonce,
+        "tx": sent.tx,
+        "gas_limit": i.gas,
+        "max_fee": sent.max_fee,
+        "tip": sent.tip,
+        "dynamic": sent.dynamic,
+        "since_block": sent.since_block,
+    }
