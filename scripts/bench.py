@@ -8,10 +8,10 @@ from sovereign.bench import (
     VAULT_LADDER,
     report,
     report_curve,
-    run_batch_bench,
     run_core_bench,
     run_vault_bench,
 )
+from sovereign.benchbatch import run_batch_bench
 
 
 def main():

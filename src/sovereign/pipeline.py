@@ -102,7 +102,7 @@ class Pipeline:
         window: int = 256,
         max_fee: int | None = None,
         stuck_blocks: int = 3,
-        poll: float = 0.05,
+        poll: float = 0.01,
         patience: float = 120.0,
         explain: Callable[[Instruction], str] | None = None,
         say: Callable[[str], None] = lambda _: None,
@@ -122,6 +122,7 @@ class Pipeline:
         self.gaps: dict[str, int] = {}  # lane -> the nonce the node refused
         self.given_up: set[str] = set()  # lanes stuck at the fee cap
         self.moved: dict[str, int] = {}  # lane -> the last block it sent or mined in
+        self.missing: dict[str, int] = {}  # tx -> polls its mined nonce had no receipt
         queue = deque(instructions)
         senders = {i.sender.address: i.sender for i in instructions}
         senders |= {s.lane: s.instruction.sender for s in alive}
@@ -145,8 +146,10 @@ class Pipeline:
             waiting = self._waiting()
             if not waiting and (not queue or outcome.stopped is not None):
                 break
-            new_head = self._block_number()
-            if new_head == head:
+            new_head, mined = self._poll()
+            if new_head == head and not any(
+                s.nonce < mined.get(s.lane, 0) for s in self.inflight.values()
+            ):
                 if time.monotonic() - progress > self.patience:
                     self.given_up |= {s.lane for s in waiting}
                     outcome.stop(
@@ -157,7 +160,7 @@ class Pipeline:
                 time.sleep(self.poll)
                 continue
             head, progress = new_head, time.monotonic()
-            self._collect()
+            self._collect(mined)
             self._unstick(head)
         outcome.left_in_flight = sorted(self.inflight.values(), key=lambda s: (s.lane, s.nonce))
         return outcome
@@ -231,9 +234,27 @@ class Pipeline:
 
     # ------------------------------------------------------------------ receipts
 
-    def _collect(self) -> int:
-        """Fetch the receipts of everything in flight; returns how many mined."""
-        hashes = sorted(self.inflight, key=lambda h: self.inflight[h].nonce)
+    def _poll(self) -> tuple[int, dict[str, int]]:
+        """The head, and each lane's mined nonce count: one round trip."""
+        lanes = sorted({s.lane for s in self.inflight.values()})
+        answers = self.rpc.batch(
+            [("eth_blockNumber", [])] + [("eth_getTransactionCount", [a, "latest"]) for a in lanes]
+        )
+        if any(isinstance(a, RpcError) for a in answers):
+            raise RuntimeError(
+                f"the node did not answer: {next(a for a in answers if isinstance(a, RpcError))}"
+            )
+        return quantity(answers[0]), {
+            a: quantity(c) for a, c in zip(lanes, answers[1:], strict=True)
+        }
+
+    def _collect(self, mined_counts: dict[str, int]) -> int:
+        """The receipts of the transactions whose nonce has mined (every variant of a
+        replaced nonce: one of them is on-chain, or another transaction took the nonce)."""
+        hashes = sorted(
+            (h for h, s in self.inflight.items() if s.nonce < mined_counts.get(s.lane, 0)),
+            key=lambda h: self.inflight[h].nonce,
+        )
         if not hashes:
             return 0
         receipts = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
@@ -262,6 +283,20 @@ class Pipeline:
             self.outcome.failed.append((sent.instruction, reason))
             self.outcome.stop(
                 f"row {sent.instruction.row.line} ({sent.instruction.ident}) reverted: {reason}"
+            )
+        for tx in [h for h in hashes if h in self.inflight]:
+            # Its nonce mined, and neither it nor a replacement has a receipt: after
+            # three looks (a node behind a load balancer may lag), another transaction
+            # of the sender took the nonce, and the row did not execute.
+            self.missing[tx] = self.missing.get(tx, 0) + 1
+            if self.missing[tx] < 3:
+                continue
+            sent = self.inflight.pop(tx)
+            if any(_same_slot(s, sent) for s in self.inflight.values()):
+                continue
+            self.outcome.stop(
+                f"nonce {sent.nonce} of {sent.lane} was used by another transaction, so "
+                f"row {sent.instruction.row.line} ({sent.instruction.ident}) did not run"
             )
         self.journal.append("receipt", mined)
         self.journal.append("failed", failed)

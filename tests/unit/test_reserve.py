@@ -249,6 +249,31 @@ def test_mint__instruction_replay__reverts(system, reserve, minter, exchange):
         reserve.mint(exchange, WAD, ref("M-1"), sender=minter)
 
 
+def test_instruction_terms__recorded_per_id__equal_the_operators_hash(
+    minted, reserve, coin, minter, burner, exchange
+):
+    """The reserve records each id's terms (action, party, amount); the CLI's own hash of
+    a row (sovereign.batch.row_terms) is the same, so a reused id with other terms is
+    told apart from one already done by a single read."""
+    from sovereign.batch import BatchRow, row_terms
+
+    coin.transfer(burner, 2 * WAD, sender=exchange)
+    reserve.mint(exchange, 3 * WAD, ref("T-MINT"), sender=minter)
+    reserve.burn(2 * WAD, ref("T-BURN"), sender=burner)
+    held = reserve.instructionTerms([ref("T-MINT"), ref("T-BURN"), ref("T-NEVER")])
+    mint_row = BatchRow(2, "T-MINT", "mint", exchange.address, 3 * WAD)
+    burn_row = BatchRow(3, "T-BURN", "burn", None, 2 * WAD)
+    assert int.from_bytes(ape.convert(held[2], bytes), "big") == 0  # never executed
+    assert ape.convert(held[0], bytes).hex() == row_terms(mint_row, burner.address)[2:]
+    assert ape.convert(held[1], bytes).hex() == row_terms(burn_row, burner.address)[2:]
+    assert reserve.instructionTermsHash(1, exchange, 3 * WAD) == held[0]
+    other = BatchRow(2, "T-MINT", "mint", exchange.address, 3 * WAD + 1)
+    assert ape.convert(held[0], bytes).hex() != row_terms(other, burner.address)[2:]
+    assert reserve.instructionExecuted(ref("T-MINT")) and not reserve.instructionExecuted(
+        ref("T-NEVER")
+    )
+
+
 def test_mint__zero_id_or_amount__reverts(system, reserve, minter, exchange):
     with ape.reverts(reserve.ReserveInvalidInstructionId):
         reserve.mint(exchange, WAD, b"\0" * 32, sender=minter)
