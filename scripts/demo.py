@@ -39,6 +39,7 @@ from sovereign.demo_story import (
     render_role_holders,
     snapshot,
 )
+from sovereign.events import deployment_block
 from sovereign.manifest import load_manifest, load_system, manifest_path
 from sovereign.preflight import simulate
 from sovereign.rolematrix import read_role_matrix, role_matrix_json
@@ -222,7 +223,7 @@ def story(treasury: Treasury, folder: Path) -> None:
     chapter("The end")
     after = snapshot(system, manifest, names)
     render_before_after(before, after, (f"after step {opening}", "at the end"), console)
-    matrix = read_role_matrix(system)
+    matrix = read_role_matrix(system, deployment_block(manifest))
     render_role_holders(matrix, names, console)
     # The same state for machines and auditors, as JSON under reports/.
     reports = Path("reports")

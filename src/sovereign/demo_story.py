@@ -30,6 +30,7 @@ from ape import chain
 from rich.console import Console
 from rich.table import Table
 
+from sovereign import events
 from sovereign.status import read_status
 from sovereign.units import format_amount, format_ratio
 
@@ -137,7 +138,7 @@ def frozen_accounts(system, from_block: int) -> list[str]:
     """Every account frozen now, from the stablecoin's freeze events."""
     coin = system.stablecoin
     seen = []
-    for log in coin.AccountFrozen.range(from_block, chain.blocks.head.number + 1):
+    for log in events.scan(coin.AccountFrozen, from_block):
         if log.account not in seen:
             seen.append(log.account)
     return [a for a in seen if coin.frozen(a)]
@@ -156,8 +157,7 @@ def snapshot(system, manifest: dict, names: dict[str, str]) -> dict[str, str]:
         mintable = f"0.00 {coin} (stale: {', '.join(stale)})"
     else:
         mintable = f"{format_amount(state['mintable_now'], 18)} {coin}"
-    start = manifest["contracts"]["SovereignStablecoin"].get("block") or 0
-    frozen = frozen_accounts(system, start)
+    frozen = frozen_accounts(system, events.deployment_block(manifest))
     nav = state["vault"]["nav"] if state["vault"] else 0
     return {
         f"{coin} supply": f"{format_amount(state['stablecoin']['total_supply'], 18)} {coin}",

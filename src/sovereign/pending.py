@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from eth_utils import to_checksum_address
 
+from sovereign import events
 from sovereign.calls import Describer, hex0x
 from sovereign.pending_render import render_pending, utc
 
@@ -108,11 +109,11 @@ def read_pending(
     closed = {
         (hex0x(log.operationId), int(log.nonce))
         for event in (manager.OperationExecuted, manager.OperationCanceled)
-        for log in event.range(start, stop)
+        for log in events.scan(event, start, stop)
     }
     # The newest nonce of each id: a re-schedule (after an expiry) supersedes the older ones.
     latest: dict[str, object] = {}
-    for log in manager.OperationScheduled.range(start, stop):
+    for log in events.scan(manager.OperationScheduled, start, stop):
         latest[hex0x(log.operationId)] = log
     expiration = int(manager.expiration())
     describer = Describer(system, labels or {})

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 
-from ape import chain
 from rich.console import Console
 from rich.table import Table
 
+from sovereign import events
 from sovereign.governance import selector
 from sovereign.roles import ADMIN_FUNCTIONS, FUNCTION_ROLES, Role
 
@@ -25,10 +25,11 @@ def _role_name(role_id: int) -> str:
 
 
 def read_role_matrix(system, from_block: int = 0) -> list[dict]:
+    """The matrix, holders from the ``RoleGranted`` events since ``from_block``: the
+    deployment block (``sovereign.events.deployment_block(manifest)``)."""
     manager = system.manager
-    head = chain.blocks.head.number
     candidates: set[tuple[int, str]] = set()
-    for log in manager.RoleGranted.range(from_block, head + 1):
+    for log in events.scan(manager.RoleGranted, from_block):
         candidates.add((int(log.roleId), log.account))
 
     functions: dict[int, list[str]] = {}

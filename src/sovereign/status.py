@@ -10,7 +10,7 @@ from ape import chain
 from rich.console import Console
 from rich.table import Table
 
-from sovereign import artifacts
+from sovereign import artifacts, events
 from sovereign.pauses import Pause
 from sovereign.units import bytes32_to_text, format_amount, format_ratio
 
@@ -194,12 +194,10 @@ def render_ladder(ladder: dict, cash_decimals: int, console: Console) -> None:
 
 
 def read_participants(system, manifest: dict) -> list[dict]:
-    """Every account ever licensed, from the reserve's events since its deployment."""
+    """Every account ever licensed, from the reserve's events since the deployment."""
     reserve, coin = system.reserve, system.stablecoin
-    start = manifest["contracts"]["Reserve"].get("block") or 0
-    end = chain.blocks.head.number
     refs = {}
-    for log in reserve.ParticipantRegistered.range(start, end + 1):
+    for log in events.scan(reserve.ParticipantRegistered, events.deployment_block(manifest)):
         refs[log.account] = bytes32_to_text(log.licenseRef)
     return [
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from sovereign import events
 from sovereign.cli.base import ADDRESS, AMOUNT, ID, treasury_command
 from sovereign.operations import OperationRefused, instruction_id
 
@@ -58,9 +59,13 @@ def seize(s, source, destination, amount, case):
     src, dst = s.address(source, "source"), s.address(destination, "destination")
     units = s.coin(amount)
     coin = s.system.stablecoin
-    start = s.manifest["contracts"]["SovereignStablecoin"].get("block") or 0
     earlier = list(
-        coin.Seized.range(start, s.chain_head + 1, search_topics={"caseRef": instruction_id(case)})
+        events.scan(
+            coin.Seized,
+            events.deployment_block(s.manifest),
+            s.chain_head + 1,
+            search_topics={"caseRef": instruction_id(case)},
+        )
     )
     if earlier:
         raise OperationRefused(

@@ -8,6 +8,7 @@ import re
 import click
 
 from sovereign.cli.base import treasury_command
+from sovereign.events import deployment_block
 from sovereign.inputs import InputError
 from sovereign.pending import Operation, find, read_pending, render_pending, utc
 from sovereign.roles import HOLDER_LABELS
@@ -24,8 +25,7 @@ def register(cli: click.Group) -> None:
 
 
 def _pending(s) -> list[Operation]:
-    block = s.manifest["contracts"]["SovereignAccessManager"].get("block") or 0
-    return read_pending(s.system, s.op.labels, block)
+    return read_pending(s.system, s.op.labels, deployment_block(s.manifest))
 
 
 def _lookup(s, text: str) -> Operation:

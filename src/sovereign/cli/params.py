@@ -205,13 +205,12 @@ def deposit_cap(s, vault) -> int:
     """The vault's cap in force; uint256 max when uncapped. A vault starts uncapped with
     ``depositCap()`` reading 0 (its private ``_capped`` flag is false, and no view shows
     it): a 0 is a cap only when a ``DepositCapSet`` event set it."""
-    from ape import chain
+    from sovereign import events
 
     cap = int(vault.depositCap())
     if cap != 0:
         return cap
-    block = s.manifest["contracts"].get("TBillVault", {}).get("block") or 0
-    for _ in vault.DepositCapSet.range(block, chain.blocks.head.number + 1):
+    for _ in events.scan(vault.DepositCapSet, events.deployment_block(s.manifest)):
         return 0
     return UINT256_MAX
 

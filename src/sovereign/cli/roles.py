@@ -25,9 +25,10 @@ def show(s):
     """Every role: its holders (by label), its delay, and the functions it may call."""
     import json
 
+    from sovereign.events import deployment_block
     from sovereign.rolematrix import read_role_matrix, render_role_matrix, role_matrix_json
 
-    matrix = read_role_matrix(s.system)
+    matrix = read_role_matrix(s.system, deployment_block(s.manifest))
     if not s.as_json:
         render_role_matrix(matrix, s.console)
     return json.loads(role_matrix_json(matrix))
