@@ -35,6 +35,9 @@ EXPORTED = (
     "VaultNavFeed",
     "MockERC20",
 )
+# Safe 1.4.1 (two-person approval, sovereign.safeops): deployed and journaled like the
+# system's own contracts, so a resumed deploy finds them by these names.
+SAFE_TYPES = ("SafeL2", "SafeProxyFactory", "MultiSendCallOnly")
 _KEPT = ("contractName", "sourceId", "abi", "deploymentBytecode", "runtimeBytecode")
 
 
@@ -44,6 +47,10 @@ class ArtifactsMissing(Exception):
 
 @cache
 def contract_type(name: str) -> ContractType:
+    if name in SAFE_TYPES:  # compiled and shipped by ape-safe, not by this project
+        from sovereign.safeops import safe_contract_type
+
+        return safe_contract_type(name)
     path = ARTIFACTS / f"{name}.json"
     if not path.is_file():
         raise ArtifactsMissing(

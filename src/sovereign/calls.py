@@ -278,7 +278,43 @@ def _functions(d: Describer, target, selectors) -> str:
     return ", ".join(d.fmt.fn(to_bytes(s)) for s in selectors) or "no function"
 
 
+def _nested(verb: str) -> Callable:
+    """The manager's schedule/execute said with the call they carry (a Safe proposes them)."""
+
+    def say(d: Describer, target, inner_target, data, *when) -> str:
+        return f"{verb} on the manager: {d.describe(inner_target, to_bytes(data)).words}"
+
+    return say
+
+
 WORDS: dict[tuple[str, str], Callable[..., str]] = {
+    # ----------------------------------------------------------- operating calls
+    # (what a Safe proposal carries: ``ape treasury safe pending``)
+    ("Reserve", "mint"): lambda d, t, to, amount, ident: (
+        f"mint {d.amount(amount, d.coin)} to {d.addr(to)} (instruction {Fmt.ident(ident)})"
+    ),
+    ("Reserve", "burn"): lambda d, t, amount, ident: (
+        f"burn {d.amount(amount, d.coin)} of the burner's own coins (instruction "
+        f"{Fmt.ident(ident)})"
+    ),
+    ("Reserve", "withdrawCollateral"): lambda d, t, asset, to, amount: (
+        f"withdraw {amount:,} units of {d.token_name(asset)} from the reserve to {d.addr(to)}"
+    ),
+    ("Reserve", "registerParticipant"): lambda d, t, account, ref: (
+        f"register {d.addr(account)} as a participant (licence {Fmt.ident(ref)})"
+    ),
+    ("SovereignStablecoin", "transfer"): lambda d, t, to, value: (
+        f"transfer {d.amount(value, d.coin)} to {d.addr(to)}"
+    ),
+    ("SettlementCash", "mint"): lambda d, t, to, amount: (
+        f"issue {d.amount(amount, d.cash)} to {d.addr(to)}"
+    ),
+    ("SettlementCash", "transfer"): lambda d, t, to, value: (
+        f"transfer {d.amount(value, d.cash)} to {d.addr(to)}"
+    ),
+    ("SovereignAccessManager", "schedule"): _nested("schedule"),
+    ("SovereignAccessManager", "execute"): _nested("execute"),
+    ("SovereignAccessManager", "acceptAdminTransfer"): lambda d, t: "accept the admin role",
     # ----------------------------------------------------------- Reserve
     ("Reserve", "setMinCollateralRatio"): lambda d, t, v: (
         f"set the minimum collateral ratio of {d.contract_name(t)} to {percent_wad(v)}"

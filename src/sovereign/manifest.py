@@ -74,10 +74,13 @@ def write_manifest(
     compiler: str,
     steps: list[dict],
     collateral: list[dict] = (),
+    safe: dict | None = None,
 ) -> dict:
     """Write the manifest; ``steps`` are the deploy journal's done steps (every
     transaction of the deployment, in order, with its hash and block),
-    ``collateral`` the assets listed at deployment (besides the vault's shares)."""
+    ``collateral`` the assets listed at deployment (besides the vault's shares),
+    ``safe`` the Safe contracts and the role holders that are Safes, with their owners
+    (``deploy --safe-owners``, sovereign.safedeploy)."""
     created = {s["address"]: s for s in steps if s.get("address")}
     contracts = {}
     for name, contract in system.contracts().items():
@@ -108,6 +111,8 @@ def write_manifest(
             for s in steps
         ],
     }
+    if safe:
+        data["safe"] = safe
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
     return data

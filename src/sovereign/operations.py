@@ -124,15 +124,19 @@ class Operator:
         return labels(self.manifest)
 
     def header(self, sender) -> dict:
+        from sovereign.safeops import SafeSender
+
+        # A Safe (``--safe``) is shown with the owner who proposes.
+        safe = isinstance(sender, SafeSender)
         self.console.print(
             f"network [bold]{chain.provider.network_choice}[/] (chain id {chain.chain_id}), "
-            f"account [bold]{sender.address}[/]"
+            + (sender.shown if safe else f"account [bold]{sender.address}[/]")
         )
         return {
             "network": chain.provider.network_choice,
             "chain_id": chain.chain_id,
             "account": sender.address,
-        }
+        } | (sender.fields if safe else {})
 
     def _sentence(self, revert) -> str:
         return self.describe(revert) if self.describe else revert.sentence
@@ -172,6 +176,10 @@ class Operator:
         if self.dry_run:
             self.console.print("dry run: nothing sent")
             return {"status": "dry-run", "transactions": []}
+        from sovereign.safeops import SafeSender
+
+        if isinstance(calls[0].sender, SafeSender):  # proposed, approved by one owner: not sent
+            return calls[0].sender.propose(self, calls, steps)
         plan = "; ".join(s.description for s in steps)
         prompt = f"Send {len(steps)} transactions: {plan}?" if len(steps) > 1 else f"Send: {plan}?"
         if not self.yes and not self.confirm(prompt):

@@ -20,6 +20,7 @@ from sovereign.cli import (
     participants,
     pauses,
     roles,
+    safe,
     status,
     vault,
 )
@@ -57,5 +58,6 @@ for module in (
     roles,
     params,
     governance,
+    safe,
 ):
     module.register(cli)

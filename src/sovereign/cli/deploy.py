@@ -69,18 +69,49 @@ def _compiler() -> str:
     cls=incompatible_with(["replace"]),
     help="finish an interrupted deploy of this network",
 )
+@click.option(
+    "--safe-owners",
+    metavar="A,B,C",
+    help="local chains: the governor (also the admin) and the minter become 2-of-3 Safes "
+    "of these three test accounts (addresses)",
+)
 @skip_confirmation_option(help="deploy without asking")
 @json_option
 @network_option(default=DEFAULT_NETWORK)
-def deploy(account, config_file, replace, resume, skip_confirmation, as_json):
+def deploy(account, config_file, replace, resume, safe_owners, skip_confirmation, as_json):
     """Deploy the sovereign stablecoin system and write its manifest, under
     deployments/ of the current folder (or $SOVEREIGN_DEPLOYMENTS). Signer: --account."""
-    result = run_deploy(account, config_file, replace, resume, skip_confirmation, as_json)
+    result = run_deploy(
+        account, config_file, replace, resume, skip_confirmation, as_json, safe_owners
+    )
     if as_json:
         click.echo(json.dumps(result, indent=2))
 
 
-def run_deploy(account, config_file, replace, resume, yes, as_json=False) -> dict:
+def _safe_owners(text: str | None) -> list:
+    """The three owners of ``--safe-owners``: test accounts of this local chain, since the
+    deploy approves the governor Safe's acceptance of the admin role with two of them."""
+    if text is None:
+        return []
+    from eth_utils import is_checksum_address
+
+    from sovereign.inputs import InputError
+
+    if not is_local():
+        raise OperationRefused("--safe-owners: Safes are created by deploy on local chains only")
+    parts = [p.strip() for p in text.split(",")]
+    by_address = {a.address: a for a in accounts.test_accounts}
+    if len(parts) != 3 or len(set(parts)) != 3:
+        raise InputError(f"--safe-owners: {text!r} must name three different addresses")
+    for part in parts:
+        if not is_checksum_address(part):
+            raise InputError(f"--safe-owners: {part!r} is not a checksummed address")
+        if part not in by_address:
+            raise InputError(f"--safe-owners: {part} is not a test account of this chain")
+    return [by_address[p] for p in parts]
+
+
+def run_deploy(account, config_file, replace, resume, yes, as_json=False, safe_owners=None) -> dict:
     from rich.console import Console
 
     from sovereign.deploy import RoleHolders, SystemConfig, deploy_system, local_role_holders
@@ -116,6 +147,7 @@ def run_deploy(account, config_file, replace, resume, yes, as_json=False) -> dic
             )
         deployer = unlock(account, account.alias or "")
         holders = RoleHolders(*[mapping[label] for label in HOLDER_LABELS])
+    owners = _safe_owners(safe_owners)
     console.print(
         f"network [bold]{chain.provider.network_choice}[/] (chain id {chain.chain_id}), "
         f"deployer [bold]{deployer.address}[/]"
@@ -134,6 +166,8 @@ def run_deploy(account, config_file, replace, resume, yes, as_json=False) -> dic
             default=str,
         )
     )
+    if owners:  # recorded only then: an older journal's header stays the same
+        header["safe_owners"] = [o.address for o in owners]
     try:
         journal = DeployJournal(partial, header, resume=resume)
     except DeployError as err:
@@ -146,19 +180,23 @@ def run_deploy(account, config_file, replace, resume, yes, as_json=False) -> dic
     # (Anvil's test accounts); otherwise the governor accepts it later.
     accept = is_local() and mapping is None
     try:
+        safe, holders = _role_safes(deployer, holders, owners, journal)
         system = deploy_system(
             deployer,
             holders,
             system_config,
             collateral=collateral,
-            accept_admin=accept,
+            accept_admin=accept and not owners,
             journal=journal,
         )
+        if owners:
+            _accept_admin(deployer, system, safe, owners, journal)
+            accept = True
     except DeployError as err:
         raise OperationRefused(str(err)) from None
     steps = journal.done_steps()
     manifest = write_manifest(
-        path, system, deployer.address, _compiler(), steps, header["collateral"]
+        path, system, deployer.address, _compiler(), steps, header["collateral"], safe
     )
     partial.unlink()
     console.print(f"{len(steps)} transactions ({len(steps) - journal.resumed} sent by this run)")
@@ -167,4 +205,44 @@ def run_deploy(account, config_file, replace, resume, yes, as_json=False) -> dic
     console.print(f"manifest: {path}")
     if not accept:
         console.print(f"the governor {holders.governor} must now call acceptAdminTransfer()")
-    return {"manifest": str(path), "contracts": manifest["contracts"], "sent": len(steps)}
+    if safe:
+        for role, entry in safe["accounts"].items():
+            console.print(f"  {role + ' Safe (2 of 3)':<24} {entry['address']}")
+    return {"manifest": str(path), "contracts": manifest["contracts"], "sent": len(steps)} | (
+        {"safe": safe} if safe else {}
+    )
+
+
+def _role_safes(deployer, holders, owners, journal):
+    """With --safe-owners: the Safe contracts and a 2-of-3 Safe for the governor and the
+    minter, first steps of the journal; the holders then name the Safes."""
+    from dataclasses import replace
+
+    from sovereign import safedeploy
+    from sovereign.deployphases import Deployment
+
+    if not owners:
+        return None, holders
+    run = Deployment(deployer, journal)
+    contracts = safedeploy.deploy_safe_contracts(run)
+    safes = safedeploy.deploy_role_safes(run, contracts, [o.address for o in owners])
+    entry = contracts.as_dict() | {
+        "accounts": {
+            role: {
+                "address": s.address,
+                "owners": [o.address for o in owners],
+                "threshold": safedeploy.THRESHOLD,
+            }
+            for role, s in safes.items()
+        }
+    }
+    return entry, replace(holders, **{role: s.address for role, s in safes.items()})
+
+
+def _accept_admin(deployer, system, safe, owners, journal) -> None:
+    from sovereign import safedeploy
+    from sovereign.deployphases import Deployment
+    from sovereign.safeops import safe_at
+
+    governor = safe_at(safe["accounts"]["governor"]["address"])
+    safedeploy.accept_admin(Deployment(deployer, journal), system.manager, governor, owners)
