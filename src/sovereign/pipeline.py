@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ape_ethereum.transactions import DynamicFeeTransaction, StaticFeeTransaction
@@ -35,6 +36,7 @@ from sovereign.rpc import Rpc, RpcError, quantity
 
 BUMP_NUMERATOR, BUMP_DENOMINATOR = 1125, 1000  # +12.5% per replacement
 GWEI = 10**9
+SEND_CHUNK = 64  # transactions per JSON-RPC batch of sends
 
 
 @dataclass(frozen=True)
@@ -135,14 +137,7 @@ class Pipeline:
         head, progress = self._block_number(), time.monotonic()
         while True:
             if queue and outcome.stopped is None and len(self.inflight) < self.window:
-                batch = []
-                while queue and len(self.inflight) + len(batch) < self.window:
-                    instruction = queue.popleft()
-                    nonce = nonces[instruction.sender.address].next()
-                    batch.append(
-                        self._signed(instruction, nonce, fees.max_fee, fees.tip, fees.dynamic, head)
-                    )
-                self._send(batch)
+                self._fill(queue, nonces, fees, head)
             waiting = self._waiting()
             if not waiting and (not queue or outcome.stopped is not None):
                 break
@@ -213,12 +208,29 @@ class Pipeline:
 
     # ------------------------------------------------------------------ sending
 
-    def _send(self, batch: list[Sent]) -> None:
-        """Journal the intents (on disk), then send them all in one round trip."""
-        if not batch:
-            return
-        self.journal.append("intent", [_intent(s) for s in batch])
-        answers = self.rpc.batch([("eth_sendRawTransaction", [to_hex(s.raw)]) for s in batch])
+    def _fill(self, queue: deque, nonces: dict, fees: Fees, head: int) -> None:
+        """Top the window up, in chunks: each chunk is signed, journaled as intents (on
+        disk), then sent in one round trip by a worker thread, in order, while the next
+        chunk is signed (the node works while this process signs)."""
+        room = self.window - len(self.inflight)
+        sending = []
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            while queue and room > 0:
+                chunk = []
+                while queue and room > 0 and len(chunk) < SEND_CHUNK:
+                    instruction = queue.popleft()
+                    nonce = nonces[instruction.sender.address].next()
+                    chunk.append(
+                        self._signed(instruction, nonce, fees.max_fee, fees.tip, fees.dynamic, head)
+                    )
+                    room -= 1
+                self.journal.append("intent", [_intent(s) for s in chunk])
+                requests = [("eth_sendRawTransaction", [to_hex(s.raw)]) for s in chunk]
+                sending.append((chunk, worker.submit(self.rpc.batch, requests)))
+        for chunk, answers in sending:
+            self._accepted(chunk, answers.result())
+
+    def _accepted(self, batch: list[Sent], answers: list) -> None:
         for sent, answer in zip(batch, answers, strict=True):
             refused = isinstance(answer, RpcError) and "already known" not in str(answer).lower()
             if refused and sent.lane not in self.gaps:

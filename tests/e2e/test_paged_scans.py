@@ -303,9 +303,9 @@ def test_node_refusing_every_range__one_line_naming_the_block(deployed):
     node, run, first, _ = deployed
     with RangeProxy(node.url, 0) as proxy:  # refuses even a single block
         out = run(proxy.url, "roles", "show")
-    assert out.returncode == 1 and out.stdout == ""
+    assert out.returncode == 5 and out.stdout == ""  # the node's refusal: exit 5
     assert out.stderr.strip().splitlines() == [
-        "ERROR:    (LogScanError) the node refused the RoleGranted logs of block "
+        "Error: the node refused the RoleGranted logs of block "
         f"{first} even one block at a time: query exceeds max block range 0"
     ]
     # halved from the whole range to one block, never before the deployment

@@ -53,8 +53,12 @@ def _classify(err: BaseException) -> Exit | None:
     from sovereign.manifest import ManifestError
     from sovereign.operations import OperationRefused, PartialBatch
 
+    from sovereign.events import LogScanError
+
     if isinstance(err, InputError):
         return Exit.INPUT
+    if isinstance(err, LogScanError):
+        return Exit.NODE
     if isinstance(err, JournalDiffers):
         return Exit.DIFFERS
     if isinstance(err, OperationRefused | JournalLocked):
