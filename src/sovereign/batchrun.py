@@ -93,7 +93,7 @@ def run_batch(rows: list[BatchRow], op: Operator, minter, burner, settings: Sett
             reason = (str(err).splitlines() or [type(err).__name__])[0][:160]
             raise PartialBatch(_stopped(rows, settings.journal, reason)) from None
         if outcome.stopped:
-            left = len(outcome.left_in_flight)
+            left = len({(s.lane, s.nonce) for s in outcome.left_in_flight})
             tail = f" ({left} still in the node's pool)" if left else ""
             raise PartialBatch(_stopped(rows, settings.journal, outcome.stopped + tail))
         return summary | {

@@ -12,9 +12,13 @@ What stops a run, and what is left:
   is sent, the rest in flight are awaited, and the revert is named in words;
 - a send the node refuses: nothing more is sent; later nonces of that lane stay in
   the node's pool, and the next run fills the gap first (``alive``);
-- a transaction stuck below the fee market: after ``stuck_blocks`` new blocks it is
-  re-signed at the same nonce with both fees raised 12.5% (the 10% a pool needs to
-  replace, with room), never above ``max_fee``; at the cap the run stops and says so.
+- a transaction stuck below the fee market: each window is priced at the market
+  (twice the base fee plus the tip), but a batch that fills blocks raises the base
+  fee 12.5% a block by itself. After ``stuck_blocks`` blocks without the lane's nonce
+  moving, its transactions are re-signed at the same nonces, at the larger of +12.5%
+  (the 10% a pool needs to replace, with room) and the market now, never above
+  ``max_fee`` (default: three times the first fee); at the cap the run stops and
+  says so.
 
 Exactly once does not rest on this module alone: the reserve refuses a used id, so a
 transaction that races its own replacement, or a row sent again after a crash,
@@ -37,6 +41,11 @@ from sovereign.rpc import Rpc, RpcError, quantity
 BUMP_NUMERATOR, BUMP_DENOMINATOR = 1125, 1000  # +12.5% per replacement
 GWEI = 10**9
 SEND_CHUNK = 64  # transactions per JSON-RPC batch of sends
+# The default fee cap, in first max fees (each twice the base fee plus the tip): a batch
+# that fills blocks raises the base fee 12.5% a block by itself.
+DEFAULT_CAP = 3
+MISSING_SECONDS = 10.0
+AUTOMINE_STALL = 0.25  # seconds without progress before a local automine node is asked to mine
 
 
 @dataclass(frozen=True)
@@ -124,20 +133,20 @@ class Pipeline:
         self.gaps: dict[str, int] = {}  # lane -> the nonce the node refused
         self.given_up: set[str] = set()  # lanes stuck at the fee cap
         self.moved: dict[str, int] = {}  # lane -> the last block it sent or mined in
-        self.missing: dict[str, int] = {}  # tx -> polls its mined nonce had no receipt
+        self.missing: dict[str, float] = {}  # tx -> since when its mined nonce had no receipt
         queue = deque(instructions)
         senders = {i.sender.address: i.sender for i in instructions}
         senders |= {s.lane: s.instruction.sender for s in alive}
         if not senders:
             return outcome
         nonces = self._nonce_plans(list(senders), alive)
-        fees = self._fees()
         if self.max_fee is None:
-            self.max_fee = 2 * fees.max_fee
+            self.max_fee = DEFAULT_CAP * self._fees().max_fee
+        self.automine = self._mines_on_arrival()
         head, progress = self._block_number(), time.monotonic()
         while True:
             if queue and outcome.stopped is None and len(self.inflight) < self.window:
-                self._fill(queue, nonces, fees, head)
+                self._fill(queue, nonces, self._fees(), head)
             waiting = self._waiting()
             if not waiting and (not queue or outcome.stopped is not None):
                 break
@@ -145,6 +154,10 @@ class Pipeline:
             if new_head == head and not any(
                 s.nonce < mined.get(s.lane, 0) for s in self.inflight.values()
             ):
+                if self.automine and waiting and time.monotonic() - progress > AUTOMINE_STALL:
+                    self.rpc.call("evm_mine")
+                    progress = time.monotonic()
+                    continue
                 if time.monotonic() - progress > self.patience:
                     self.given_up |= {s.lane for s in waiting}
                     outcome.stop(
@@ -154,8 +167,10 @@ class Pipeline:
                     continue
                 time.sleep(self.poll)
                 continue
+            moved = new_head != head
             head, progress = new_head, time.monotonic()
-            self._collect(mined)
+            if not self._collect(mined) and not moved:
+                time.sleep(self.poll)  # mined nonces whose receipts the node lacks yet
             self._unstick(head)
         outcome.left_in_flight = sorted(self.inflight.values(), key=lambda s: (s.lane, s.nonce))
         return outcome
@@ -183,9 +198,13 @@ class Pipeline:
         )
         base = None if isinstance(block, RpcError) or block is None else block.get("baseFeePerGas")
         if base is None:
-            return Fees(quantity(self.rpc.call("eth_gasPrice")), 0, dynamic=False)
+            price = quantity(self.rpc.call("eth_gasPrice"))
+            return Fees(min(price, self.max_fee or price), 0, dynamic=False)
         tip = GWEI if isinstance(tip, RpcError) or tip is None else quantity(tip)
-        return Fees(2 * quantity(base) + tip, tip, dynamic=True)
+        fee = 2 * quantity(base) + tip
+        if self.max_fee is not None:
+            fee = min(fee, self.max_fee)
+        return Fees(fee, min(tip, fee), dynamic=True)
 
     def _signed(self, instruction, nonce, max_fee, tip, dynamic, head) -> Sent:
         common = dict(
@@ -230,9 +249,26 @@ class Pipeline:
         for chunk, answers in sending:
             self._accepted(chunk, answers.result())
 
+    def _mines_on_arrival(self) -> bool:
+        """Whether the node is a local one mining a block per transaction (Anvil's or
+        Hardhat's automine); any other answer, or none, means it mines blocks.
+
+        Such a node serves a JSON-RPC batch's requests concurrently, so a later nonce can
+        arrive first and wait in its pool; it mines on arrival only, so a transaction
+        made ready by a later arrival can be left unmined with nothing more to arrive.
+        On such a node alone, a stall with transactions in flight asks for a block
+        (``evm_mine``: an empty block, or those transactions)."""
+        for method in ("anvil_getAutomine", "hardhat_getAutomine"):
+            try:
+                if self.rpc.call(method) is True:
+                    return True
+            except Exception:  # noqa: BLE001 - not that node, or not a local one
+                continue
+        return False
+
     def _accepted(self, batch: list[Sent], answers: list) -> None:
         for sent, answer in zip(batch, answers, strict=True):
-            refused = isinstance(answer, RpcError) and "already known" not in str(answer).lower()
+            refused = isinstance(answer, RpcError) and not _known(answer)
             if refused and sent.lane not in self.gaps:
                 self.gaps[sent.lane] = sent.nonce
                 self.outcome.stop(
@@ -297,11 +333,12 @@ class Pipeline:
                 f"row {sent.instruction.row.line} ({sent.instruction.ident}) reverted: {reason}"
             )
         for tx in [h for h in hashes if h in self.inflight]:
-            # Its nonce mined, and neither it nor a replacement has a receipt: after
-            # three looks (a node behind a load balancer may lag), another transaction
-            # of the sender took the nonce, and the row did not execute.
-            self.missing[tx] = self.missing.get(tx, 0) + 1
-            if self.missing[tx] < 3:
+            # Its nonce mined, and neither it nor a replacement has a receipt: once that
+            # has lasted MISSING_SECONDS (a node indexes receipts after it counts the
+            # nonce; one behind a load balancer lags more), another transaction of the
+            # sender took the nonce, and the row did not execute.
+            first = self.missing.setdefault(tx, time.monotonic())
+            if time.monotonic() - first < MISSING_SECONDS:
                 continue
             sent = self.inflight.pop(tx)
             if any(_same_slot(s, sent) for s in self.inflight.values()):
@@ -339,6 +376,7 @@ class Pipeline:
             waited = head - max(lowest.since_block, self.moved.get(lane, 0))
             if waited < self.stuck_blocks:
                 continue
+            price = self._fees()  # the market now: a full batch raises the base fee itself
             if _bump(lowest.max_fee) > self.max_fee:
                 self.given_up.add(lane)
                 self.outcome.stop(
@@ -349,12 +387,11 @@ class Pipeline:
                 )
                 continue
             stuck = [by_nonce[n] for n in sorted(by_nonce)]
-            fresh = [
-                self._signed(
-                    s.instruction, s.nonce, _bump(s.max_fee), _bump(s.tip), s.dynamic, head
-                )
-                for s in stuck
-            ]
+            fresh = []
+            for s in stuck:
+                fee = min(self.max_fee, max(_bump(s.max_fee), price.max_fee))
+                tip = min(fee, max(_bump(s.tip), price.tip))
+                fresh.append(self._signed(s.instruction, s.nonce, fee, tip, s.dynamic, head))
             self.journal.append("intent", [_intent(s) for s in fresh])
             answers = self.rpc.batch([("eth_sendRawTransaction", [to_hex(s.raw)]) for s in fresh])
             for old, new, answer in zip(stuck, fresh, answers, strict=True):
@@ -382,6 +419,14 @@ class _Nonces:
             self.cursor += 1
         self.cursor += 1
         return self.cursor - 1
+
+
+# How nodes say "I have this exact transaction already" (geth and Anvil; Hardhat).
+KNOWN = ("already known", "known transaction", "already imported")
+
+
+def _known(error: RpcError) -> bool:
+    return any(k in str(error).lower() for k in KNOWN)
 
 
 def _bump(value: int) -> int:

@@ -9,6 +9,7 @@ import click
 from ape.cli.choices import AccountAliasPromptChoice
 
 from sovereign.cli.base import confirm, treasury_command
+from sovereign.inputs import InputError
 from sovereign.operations import signer
 
 commands = click.Group()
@@ -51,20 +52,43 @@ BURNER_OPTION = click.option(
     "--max-fee-gwei",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="the most a stuck transaction's fee is bumped to (default: twice the first fee)",
+    help="the most a transaction's max fee may reach (default: three times the first)",
 )
-def batch(s, file, journal, burner_account, window, max_fee_gwei):
+@click.option(
+    "--safe",
+    "safe_name",
+    metavar="SAFE",
+    default=None,
+    help="propose the rows as MultiSend transactions of this Safe (an ape Safe alias, a "
+    "manifest label or an address; --account is the proposing owner), not send them",
+)
+@click.option(
+    "--chunk-gas",
+    type=click.IntRange(200_000, 16_000_000),
+    default=None,
+    help="with --safe: the most gas one chunk's execTransaction may use (default 15,000,000)",
+)
+def batch(s, file, journal, burner_account, window, max_fee_gwei, safe_name, chunk_gas):
     """Execute FILE (CSV: instruction_id,action,recipient,amount; action mint or burn),
     exactly once per id. Every row is validated, checked against the chain (an id used
     on-chain with other terms is refused) and the whole batch simulated before the first
     is sent; then a window of transactions is kept in flight, journaled before each is
     sent. Run the same command again after any stop to resume. Mint rows are signed by
-    --account (the minter), burn rows by --burner."""
+    --account (the minter), burn rows by --burner.
+
+    With --safe, the rows are proposed instead, as Safe transactions of MultiSend chunks
+    that fit a block, each approved by the owner --account; the other owners approve and
+    execute them with `ape treasury safe`, and running the same command again records the
+    executed rows (rows still waiting in a proposal are not proposed again)."""
     from sovereign.batch import read_batch
     from sovereign.batchrun import Settings, run_batch
 
     op = s.op
     rows = read_batch(file, op)
+    if safe_name is not None:
+        return _through_safe(s, file, rows, journal, burner_account, safe_name, chunk_gas)
+    if chunk_gas is not None:
+        raise InputError("--chunk-gas applies only with --safe")
     minter = s.signer("minter")
     burner = signer(burner_account, "burner", s.manifest)
     result = op.header(minter)
@@ -83,6 +107,25 @@ def batch(s, file, journal, burner_account, window, max_fee_gwei):
             f"{summary['recovered']} recorded from the chain), gas {summary['gas']:,}; "
             f"journal {settings.journal}"
         )
+    return result | summary | {"journal": str(settings.journal)}
+
+
+def _through_safe(s, file, rows, journal, burner_account, safe_name, chunk_gas):
+    from sovereign.batchsafe import CHUNK_GAS, SafeSettings, run_safe_batch
+    from sovereign.safeops import SafeSender
+
+    if burner_account is not None:
+        raise InputError("--burner has no use with --safe: every row runs as the Safe")
+    safe = SafeSender.resolve(safe_name, s.account, s.manifest)
+    result = s.op.header(safe)
+    settings = SafeSettings(
+        journal=journal or file.with_suffix(".journal.jsonl"),
+        source=file.name,
+        chunk_gas=chunk_gas or CHUNK_GAS,
+        dry_run=s.dry_run,
+        yes=s.yes,
+    )
+    summary = run_safe_batch(rows, s.op, safe, settings, confirm)
     return result | summary | {"journal": str(settings.journal)}
 
 
