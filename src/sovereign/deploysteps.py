@@ -61,8 +61,17 @@ def _nonce(address: str, block: str) -> int:
 class DeployJournal:
     """A deployment's steps on disk (``path``), or in memory only (``path=None``)."""
 
-    def __init__(self, path: Path | None, header: dict, *, resume: bool = False):
+    def __init__(
+        self,
+        path: Path | None,
+        header: dict,
+        *,
+        resume: bool = False,
+        show: Callable[[str], None] | None = None,
+    ):
+        """``show`` receives one line per step as it completes (the deploy's progress)."""
         self.path, self.header, self.steps = path, header, []
+        self.show = show or (lambda _: None)
         if resume:
             if path is None or not path.is_file():
                 raise DeployError(f"no interrupted deploy to resume at {path}")
@@ -108,6 +117,7 @@ class DeployJournal:
             if step["status"] == "pending":
                 self._resolve(step)
             if step["status"] == "done":
+                self.show(f"step {index + 1}: {label}: done before (tx {step['tx']})")
                 if contract_type:
                     return artifacts.at(contract_type, step["address"])
                 return None
@@ -127,6 +137,11 @@ class DeployJournal:
         if contract_type:
             step["address"] = result.address
         self._save()
+        where = f" at {result.address}" if contract_type else ""
+        self.show(
+            f"step {index + 1}: {label}{where} (block {receipt.block_number}, "
+            f"gas {receipt.gas_used:,})"
+        )
         return result
 
     def _resolve(self, step: dict) -> None:

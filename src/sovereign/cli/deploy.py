@@ -169,7 +169,7 @@ def run_deploy(account, config_file, replace, resume, yes, as_json=False, safe_o
     if owners:  # recorded only then: an older journal's header stays the same
         header["safe_owners"] = [o.address for o in owners]
     try:
-        journal = DeployJournal(partial, header, resume=resume)
+        journal = DeployJournal(partial, header, resume=resume, show=console.print)
     except DeployError as err:
         raise OperationRefused(str(err)) from None
     if resume:
