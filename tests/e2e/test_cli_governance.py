@@ -1,5 +1,6 @@
 """`ape treasury params …` and `ape treasury governance …` as real processes, run from a
-folder outside the repository against an Anvil of their own: a parameter change is
+folder outside the repository against a node of their own (Anvil, and Hardhat's node,
+which simulates the schedule-then-execute plan by snapshot and revert): a parameter change is
 scheduled, listed in words by `governance pending`, cancelled by the guardian; another
 waits out the governor's delay and the same command executes it; a value outside the
 contract's bounds is one line with exit 3 and nothing sent; --dry-run sends nothing."""
@@ -22,11 +23,7 @@ WEEK = 7 * 86_400  # OpenZeppelin's expiration()
 
 
 class Node(nodes.Node):
-    """The shared Anvil (tests.utils.node), with this module's reads and time travel."""
-
-    def advance(self, seconds: int) -> None:
-        self.rpc("evm_increaseTime", [seconds])
-        self.rpc("evm_mine", [])
+    """The shared node (tests.utils.node), with this module's reads."""
 
     def nonce(self, address: str) -> int:
         return self.nonces([address])[address]
@@ -36,9 +33,12 @@ class Node(nodes.Node):
         return int(self.rpc("eth_call", [{"to": to, "data": data}, "latest"]), 16)
 
 
-@pytest.fixture(scope="module")
-def node(tmp_path_factory):
-    n = Node(nodes.free_port(), tmp_path_factory.mktemp("anvil") / "state.json")
+@pytest.fixture(
+    scope="module", params=nodes.node_params("anvil", "hardhat", group="cli-governance")
+)
+def node(request):
+    kind, mining = request.param
+    n = Node(nodes.free_port(), kind=kind, mining=mining)
     n.start()
     yield n
     n.stop()

@@ -1,5 +1,6 @@
 """`ape treasury cash|collateral|vault` as an operator runs them: real processes from a
-folder outside the repository, against an Anvil started here, on a system deployed by
+folder outside the repository, against a node started here (Anvil, and Hardhat's node:
+the same chain id and accounts), on a system deployed by
 `ape treasury deploy` with a tokenized bond (SB30, a MockERC20) and the settlement
 cash listed as collateral besides the vault's shares.
 
@@ -19,10 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from eth_abi import encode
 
 from sovereign.artifacts import ARTIFACTS
 from tests.utils import APE, ROOT
+from tests.utils import node as nodes
 
 pytestmark = pytest.mark.xdist_group("cli-assets")
 
@@ -48,36 +47,16 @@ BOND_ISSUER = 19  # the Anvil account that deploys the SB30 token (before the sy
 # ------------------------------------------------------------------ the node
 
 
-class Anvil:
-    """An Anvil on a free port, started and stopped by this module only."""
+class Anvil(nodes.Node):
+    """A node on a free port (Anvil, or Hardhat's node: tests.utils.node), started and
+    stopped by this module only, with a web3 of its own for set-up and reads."""
 
-    def __init__(self):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [shutil.which("anvil"), "--port", str(self.port), "--silent", "--accounts", "20"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            self.stop()
-            raise RuntimeError("anvil did not start")
+    def __init__(self, kind: str = "anvil", mining: str = "auto"):
+        super().__init__(nodes.free_port(), kind=kind, mining=mining)
+        self.start()
         from web3 import Web3
 
         self.w3 = Web3(Web3.HTTPProvider(self.url))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
 
     def nonce(self, address: str) -> int:
         return self.w3.eth.get_transaction_count(address, "latest")
@@ -188,9 +167,9 @@ def refused(run: Run, code: int) -> str:
     return line
 
 
-@pytest.fixture(scope="module")
-def node():
-    n = Anvil()
+@pytest.fixture(scope="module", params=nodes.node_params("anvil", "hardhat", group="cli-assets"))
+def node(request):
+    n = Anvil(*request.param)
     yield n
     n.stop()
 

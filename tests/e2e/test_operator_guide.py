@@ -1,8 +1,10 @@
 """The README's operator guide, run literally: every `ape …` line of its guide block,
 in order, as a separate process, from a folder outside the repository, with an
-empty home folder, against a fresh Anvil. It must reach a mint, a redemption, a
-burn, a vault deposit and a T-bill purchase with CLI commands only; the chain's
-state afterwards is checked against what the guide says it did."""
+empty home folder, against a fresh node: Anvil, as the guide says, and Hardhat's node,
+mining a block per transaction or one every 2 seconds (any node reached by URL). It
+must reach a mint, a redemption, a burn, a vault deposit and a T-bill purchase with
+CLI commands only; the chain's state afterwards is checked against what the guide
+says it did."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import shlex
 import pytest
 
 from tests.utils.constants import ROOT
-from tests.utils.node import Node, ape, free_port, operator_env
+from tests.utils.node import Node, ape, free_port, node_params, operator_env
 
 pytestmark = pytest.mark.xdist_group("cli-guide")
 
@@ -41,8 +43,9 @@ def test_the_guide_block_is_there_and_does_what_the_issue_asks():
         assert needed in said, needed
 
 
-def test_the_operator_guide_runs_literally_from_an_outside_folder(tmp_path):
-    node = Node(free_port(), tmp_path / "anvil-state.json")
+@pytest.mark.parametrize("kind", node_params(group="cli-guide"))
+def test_the_operator_guide_runs_literally_from_an_outside_folder(tmp_path, kind):
+    node = Node(free_port(), kind=kind[0], mining=kind[1])
     node.start()
     try:
         ops = tmp_path / "treasury-ops"  # outside the repository: a pytest temp folder

@@ -1,12 +1,11 @@
 """`ape run deploy` and `ape treasury status` through ape's entry point, against
-an Anvil that is already running (reached by URL, as a real node would be), not
-the embedded one. The killed deploy runs as a real process (killed with SIGKILL);
-the others run in-process (see tests.utils.ape_cli)."""
+a node that is already running (reached by URL, as a real node would be), not
+the embedded one: Anvil, and for the deploy and the killed deploy Hardhat's node
+too. The killed deploy runs as a real process (killed with SIGKILL); the others
+run in-process (see tests.utils.ape_cli)."""
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -15,33 +14,21 @@ import pytest
 
 from tests.utils import APE, ROOT
 from tests.utils.cli import ape_cli
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.utils.node import Node, free_port, node_params
 
 
 @pytest.fixture
-def node():
-    """An Anvil started on its own, on a free port; stopped after the test."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [shutil.which("anvil"), "--port", str(port), "--silent", "--accounts", "20"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+def node(request):
+    """A node started on its own, on a free port (Anvil, or with indirect
+    parametrization Hardhat's node); its URL; stopped after the test."""
+    kind, mining = getattr(request, "param", ("anvil", "auto"))
+    n = Node(free_port(), kind=kind, mining=mining)
+    n.start()
+    yield n.url
+    n.stop()
+
+
+ANY_NODE = pytest.mark.parametrize("node", node_params("anvil", "hardhat"), indirect=True)
 
 
 def run(*args, deployments: Path, process: bool = False):
@@ -49,6 +36,7 @@ def run(*args, deployments: Path, process: bool = False):
     return ape_cli(*argv, env={"SOVEREIGN_DEPLOYMENTS": str(deployments)}, process=process)
 
 
+@ANY_NODE
 def test_deploy_then_status_on_a_running_node(node, tmp_path):
     out = run("deploy", "--network", node, "--yes", deployments=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -103,6 +91,7 @@ def test_deploy__bad_config__one_line_and_nothing_deployed(node, tmp_path):
     assert not list(tmp_path.glob("*.json"))
 
 
+@ANY_NODE
 def test_deploy_killed_mid_way__refused_then_resumed(node, tmp_path):
     """The process dies half-way (SIGKILL, no clean-up): a plain re-run refuses and
     names --resume; --resume sends only what never landed."""

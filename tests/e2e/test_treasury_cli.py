@@ -1,5 +1,6 @@
-"""`ape run treasury` through ape's own command-line entry point, against an Anvil
-started on its own: the happy path of every command, bad input of every kind
+"""`ape run treasury` through ape's own command-line entry point, against a node
+started on its own (Anvil, and Hardhat's node: every test runs on both): the happy
+path of every command, bad input of every kind
 (one clear line, exit code not 0, nothing sent), a keystore account signing
 from its environment passphrase. Batches, and every fault they meet, are in
 tests/e2e/test_batch_faults.py.
@@ -23,7 +24,7 @@ from sovereign.manifest import load_system
 from sovereign.units import text_to_bytes32
 from tests.utils import ROOT
 from tests.utils.cli import ape_cli
-from tests.utils.node import Node
+from tests.utils.node import Node, free_port, node_params
 
 WAD = 10**18
 EXCHANGE = "0x2546BcD3c84621e976D8185a91A922aE77ECEc30"  # Anvil account 16
@@ -35,14 +36,10 @@ EXCHANGE = "0x2546BcD3c84621e976D8185a91A922aE77ECEc30"  # Anvil account 16
 pytestmark = pytest.mark.xdist_group("cli")
 
 
-@pytest.fixture(scope="module")
-def node(tmp_path_factory):
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    n = Node(port, tmp_path_factory.mktemp("anvil") / "anvil-state.json")
+@pytest.fixture(scope="module", params=node_params("anvil", "hardhat", group="cli"))
+def node(request):
+    kind, mining = request.param
+    n = Node(free_port(), kind=kind, mining=mining)
     n.start()
     yield n
     n.stop()
@@ -240,8 +237,7 @@ def _rpc(node, method, params):
 
 def _advance(node, seconds: int) -> None:
     """Move the node's clock forward and mine a block there."""
-    _rpc(node, "evm_increaseTime", [seconds])
-    _rpc(node, "evm_mine", [])
+    node.advance(seconds)
 
 
 def _burners(node, deployments) -> list[str]:

@@ -1,5 +1,6 @@
-"""An Anvil of the test's own, and the CLI run against it as an operator runs it:
-separate processes, from a folder outside the repository, with an empty home."""
+"""A node of the test's own (Anvil, or Hardhat's node), and the CLI run against it as
+an operator runs it: separate processes, from a folder outside the repository, with an
+empty home."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.utils.cli import APE
+from tests.utils.constants import ROOT
 
 
 def free_port() -> int:
@@ -23,49 +25,89 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Node:
-    """An Anvil on a fixed port whose state survives a restart (--state)."""
+KINDS = ("anvil", "hardhat")
+MINING = ("auto", "interval")
+HARDHAT = ROOT / "node_modules" / ".bin" / "hardhat"
+HARDHAT_CONFIG = ROOT / "tools" / "hardhat" / "hardhat.config.js"
+INTERVAL_S = 2  # interval mining: one block every 2 s, as a real chain's pace
 
-    def __init__(self, port: int, state: Path):
+
+class Node:
+    """A JSON-RPC node of the test's own on a fixed port: Anvil (the default), whose
+    state survives a restart (--state), or Hardhat's node (npm hardhat 2.x,
+    tools/hardhat/hardhat.config.js: the same chain id and accounts), which keeps no
+    state across a restart. ``mining`` is ``auto`` (a block per transaction) or
+    ``interval`` (a block every ``INTERVAL_S`` seconds, transactions wait for it)."""
+
+    def __init__(
+        self, port: int, state: Path | None = None, kind: str = "anvil", mining: str = "auto"
+    ):
+        assert kind in KINDS and mining in MINING, (kind, mining)
         self.port, self.state, self.proc = port, state, None
+        self.kind, self.mining = kind, mining
         self.url = f"http://127.0.0.1:{port}"
 
+    @property
+    def keeps_state(self) -> bool:
+        """Whether a restart continues the chain (Anvil's --state; Hardhat has none)."""
+        return self.kind == "anvil" and self.state is not None
+
+    def _command(self) -> tuple[list[str], dict[str, str] | None]:
+        if self.kind == "anvil":
+            argv = [shutil.which("anvil"), "--port", str(self.port), "--silent"]
+            argv += ["--accounts", "20"]
+            if self.state is not None:
+                argv += ["--state", str(self.state), "--state-interval", "1"]
+            if self.mining == "interval":
+                argv += ["--block-time", str(INTERVAL_S)]
+            return argv, None
+        argv = [str(HARDHAT), "--config", str(HARDHAT_CONFIG), "node"]
+        argv += ["--hostname", "127.0.0.1", "--port", str(self.port)]
+        # Hardhat's own files (telemetry consent, analytics id) under .cache, not ~.
+        xdg = ROOT / ".cache" / "hardhat" / "xdg"
+        env = {
+            **os.environ,
+            "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true",
+            "XDG_CONFIG_HOME": str(xdg / "config"),
+            "XDG_CACHE_HOME": str(xdg / "cache"),
+            "XDG_DATA_HOME": str(xdg / "data"),
+            "SOVEREIGN_HARDHAT_INTERVAL_MS": str(
+                INTERVAL_S * 1000 if self.mining == "interval" else 0
+            ),
+        }
+        return argv, env
+
     def start(self):
+        argv, env = self._command()
         self.proc = subprocess.Popen(
-            [
-                shutil.which("anvil"),
-                "--port",
-                str(self.port),
-                "--silent",
-                "--accounts",
-                "20",
-                "--state",
-                str(self.state),
-                "--state-interval",
-                "1",
-            ],
+            argv,
+            cwd=ROOT,  # Hardhat runs only from inside the project that installed it
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(100):
+        for _ in range(300):  # Hardhat takes ~2 s to start, Anvil a few ms
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.kind} exited at start ({self.proc.returncode})")
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                self.rpc("eth_chainId", timeout=1)
                 return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("anvil did not start")
+        self.stop()
+        raise RuntimeError(f"{self.kind} did not start")
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             self.proc.wait(timeout=20)
 
-    def rpc(self, method: str, params: list | None = None):
+    def rpc(self, method: str, params: list | None = None, timeout: float = 30):
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []})
         request = urllib.request.Request(
             self.url, body.encode(), {"Content-Type": "application/json"}
         )
-        with urllib.request.urlopen(request, timeout=30) as answer:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
             return json.loads(answer.read())["result"]
 
     def nonces(self, addresses) -> dict[str, int]:
@@ -75,6 +117,36 @@ class Node:
         from eth_utils import to_checksum_address
 
         return [to_checksum_address(a) for a in self.rpc("eth_accounts")]
+
+    def advance(self, seconds: int) -> None:
+        """Move the node's clock forward and mine a block there (both nodes)."""
+        self.rpc("evm_increaseTime", [seconds])
+        self.rpc("evm_mine", [])
+
+
+# The node kinds the end-to-end operator suite runs on: (kind, mining) by test id.
+# `make test` runs them all; the Hardhat ones are also marked `hardhat` (-m hardhat to
+# run them alone, -m "not hardhat" to leave them out).
+NODE_KINDS = {
+    "anvil": ("anvil", "auto"),
+    "hardhat": ("hardhat", "auto"),
+    "hardhat-interval": ("hardhat", "interval"),
+}
+
+
+def node_params(*ids: str, group: str | None = None) -> list:
+    """``pytest.param``s for a fixture parametrized over node kinds; the Hardhat ones
+    carry the ``hardhat`` mark, and with ``group`` each kind its own xdist group
+    (``GROUP-KIND``), so that the kinds of one module may run on different workers."""
+    import pytest
+
+    params = []
+    for name in ids or NODE_KINDS:
+        marks = [pytest.mark.hardhat] if NODE_KINDS[name][0] == "hardhat" else []
+        if group:
+            marks.append(pytest.mark.xdist_group(f"{group}-{name}"))
+        params.append(pytest.param(NODE_KINDS[name], id=name, marks=marks))
+    return params
 
 
 @dataclass
