@@ -100,14 +100,22 @@ def preapproved_signatures(owners: list[str]) -> bytes:
     return bytes(encode_signatures(sigs))
 
 
+MULTISEND_SELECTOR = bytes.fromhex("8d80ff0a")  # multiSend(bytes)
+SIMULATED_PER_BLOCK = 100
+
+
 def simulate_safe_call(tx: SafeTx):
     """``None`` when the proposal's call would succeed from the Safe now, else the decoded
-    revert (a plain call only: a MultiSend delegatecall is judged by execTransaction)."""
+    revert. A MultiSendCallOnly delegatecall (a plan of several steps, a batch chunk) is
+    judged by its calls, simulated in order from the Safe (``eth_simulateV1``): the first
+    that would fail is the reason, where execTransaction itself would only say GS013."""
     from ape import chain
     from web3.exceptions import ContractCustomError, ContractLogicError
 
     from sovereign.preflight import Revert, decode_revert
 
+    if tx.operation == DELEGATECALL:
+        return _simulate_multisend(tx)
     if tx.operation != CALL:
         return None
     call = {"from": tx.safe, "to": tx.to, "data": tx.data, "value": tx.value}
@@ -117,6 +125,40 @@ def simulate_safe_call(tx: SafeTx):
         return decode_revert(err.data or err.message)
     except ContractLogicError as err:
         return decode_revert(err.data) if err.data else Revert("Error", {"reason": str(err)}, "")
+    return None
+
+
+def _simulate_multisend(tx: SafeTx):
+    """The first call of a MultiSend proposal that would fail from the Safe, decoded;
+    ``None`` when all would pass, or when the node cannot simulate calls in sequence
+    (then execTransaction's own simulation refuses a failing one, as GS013)."""
+    from ape import chain
+
+    from sovereign.preflight import decode_revert
+    from sovereign.safeview import unpack_multisend
+
+    data = bytes.fromhex(tx.data[2:])
+    if data[:4] != MULTISEND_SELECTOR:
+        return None
+    calls = [
+        {"from": tx.safe, "to": target, "data": "0x" + calldata.hex()}
+        for target, calldata in unpack_multisend(data)
+    ]
+    blocks = [
+        {"calls": calls[i : i + SIMULATED_PER_BLOCK]}
+        for i in range(0, len(calls), SIMULATED_PER_BLOCK)
+    ]
+    try:
+        answer = chain.provider.make_request(
+            "eth_simulateV1", [{"blockStateCalls": blocks, "validation": False}, "latest"]
+        )
+    except Exception:  # noqa: BLE001 - "method not found" is worded per node
+        return None
+    for block in answer:
+        for result in block["calls"]:
+            if int(str(result["status"]), 16) != 1:
+                error = result.get("error") or {}
+                return decode_revert(result.get("returnData") or error.get("data") or "0x")
     return None
 
 
@@ -171,19 +213,23 @@ def live(p: Proposal, state: SafeState) -> bool:
 
 def multisend_payload(calls, multisend: str) -> tuple[str, int, str, int]:
     """Several calls as one delegatecall to MultiSendCallOnly (CALLs only, in order)."""
+    pairs = [(c.contract.address, bytes.fromhex(c.tx()["data"][2:])) for c in calls]
+    return multisend, 0, multisend_data(pairs, multisend), DELEGATECALL
+
+
+def multisend_data(pairs: list[tuple[str, bytes]], multisend: str) -> str:
+    """``multiSend(bytes)`` calldata (0x hex) for (target, calldata) pairs, each a CALL
+    of no value, in order: what a MultiSend proposal's ``data`` is."""
     from ape_safe.multisend import MultiSend
 
     batch = MultiSend(version=SAFE_VERSION)
-    batch.calls = [
-        {"target": c.contract.address, "value": 0, "callData": bytes.fromhex(c.tx()["data"][2:])}
-        for c in calls
-    ]
+    batch.calls = [{"target": t, "value": 0, "callData": bytes(d)} for t, d in pairs]
     packed = b"".join(batch.encoded_calls)
     from sovereign import artifacts
 
     # Not ``batch.contract``: that lookup asks the network over HTTP first.
     encoded = artifacts.at("MultiSendCallOnly", multisend).multiSend.encode_input(packed)
-    return multisend, 0, "0x" + bytes(encoded).hex(), DELEGATECALL
+    return "0x" + bytes(encoded).hex()
 
 
 class SafeSender(Address):
@@ -236,9 +282,13 @@ class SafeSender(Address):
         return propose(op, self, SafeTx(self.address, to, value, data, operation, 0), plan)
 
 
-def propose(op, sender: SafeSender, tx: SafeTx, description: str, rejects=None) -> dict:
+def propose(
+    op, sender: SafeSender, tx: SafeTx, description: str, rejects=None, before_store=None
+) -> dict:
     """Store ``tx`` (at the next free nonce unless it carries one) and approve it as
-    ``sender.owner``; the other owners approve it with ``ape treasury safe approve``."""
+    ``sender.owner``; the other owners approve it with ``ape treasury safe approve``.
+    ``before_store(tx, safe_tx_hash)``, if given, runs once the nonce (so the hash) is
+    fixed and before the proposal is stored: a batch journals its rows' intents there."""
     store = ProposalStore.beside_manifest()
     state = SafeState.read(sender.address)
     if rejects is None:
@@ -249,6 +299,8 @@ def propose(op, sender: SafeSender, tx: SafeTx, description: str, rejects=None) 
         raise OperationRefused("not confirmed; nothing sent")
     owner = sender.owner.address
     proposal = Proposal(tx, description, owner, now_utc(), rejects=rejects)
+    if before_store is not None:
+        before_store(tx, safe_tx_hash)
     store.put(proposal)  # first: the call is never lost, whatever happens to the approval
     receipt = safe_at(sender.address).approveHash(safe_tx_hash, sender=sender.owner)
     store.put(replace(proposal, proposal_tx=receipt.txn_hash))

@@ -88,10 +88,46 @@ def describe(p: Proposal, describer: Describer, multisend: str | None) -> tuple[
                 "words": decoded.words,
             }
         )
-    words = "; then ".join(c["words"] for c in calls)
-    if len(calls) > 1:
-        words = f"in one transaction: {words}"
-    return words, calls
+    return summarise(calls, describer), calls
+
+
+SHOWN_CALLS = 3  # a longer MultiSend (a batch chunk) is said by its first calls and a tally
+
+
+def summarise(calls: list[dict], describer: Describer) -> str:
+    """The calls in words, in order; past ``SHOWN_CALLS``, the first ones, "… N more" and
+    a tally of the whole (``30 mints of 3,000.00 SSHL in all``); every call is still in
+    ``calls`` (``--json``)."""
+    words = "; then ".join(c["words"] for c in calls[:SHOWN_CALLS])
+    if len(calls) == 1:
+        return words
+    if len(calls) <= SHOWN_CALLS:
+        return f"in one transaction: {words}"
+    return (
+        f"in one transaction of {len(calls)} calls: {words}; … {len(calls) - SHOWN_CALLS} "
+        f"more ({tally(calls, describer)})"
+    )
+
+
+_COUNTED = {"Reserve.mint": ("mint", "mints"), "Reserve.burn": ("burn", "burns")}
+
+
+def tally(calls: list[dict], describer: Describer) -> str:
+    """How many calls of each function, with the coin amounts of mints and burns."""
+    counts: dict[str | None, list[int]] = {}
+    for c in calls:
+        entry = counts.setdefault(c["function"], [0, 0])
+        entry[0] += 1
+        if c["function"] in _COUNTED:
+            entry[1] += int(c["args"].get("amount", 0))
+    parts = []
+    for function, (n, amount) in counts.items():
+        if function in _COUNTED:
+            noun = _COUNTED[function][n > 1]
+            parts.append(f"{n:,} {noun} of {describer.amount(amount, describer.coin)}")
+        else:
+            parts.append(f"{n:,} × {function or 'an unknown call'}")
+    return ", ".join(parts) + " in all"
 
 
 def read_proposals(store, system, labels: dict, multisend: str | None, safe=None) -> list[Shown]:
