@@ -5,7 +5,8 @@ Lines, appended in this order for each instruction:
   instruction id, action, terms hash, sender, nonce, transaction hash and fees;
   a fee bump writes a new intent for the same nonce;
 - ``receipt``: the transaction mined and the instruction executed (block, block
-  hash, gas), or ``failed``: it mined and reverted (the reason in words).
+  hash, gas), or ``failed``: it mined and reverted (the reason in words), or
+  ``withdrawn``: the run stopped before sending it.
 
 An id's entry is the merge of its lines, the last one winning. Every run takes an
 exclusive lock (a second run of the same journal is refused in one line), then
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-RESULTS = {"intent": "sent", "receipt": "executed", "failed": "failed"}
+RESULTS = {"intent": "sent", "receipt": "executed", "failed": "failed", "withdrawn": "unsent"}
 
 
 class JournalLocked(Exception):

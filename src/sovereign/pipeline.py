@@ -245,11 +245,24 @@ class Pipeline:
                     room -= 1
                 self.journal.append("intent", [_intent(s) for s in chunk])
                 requests = [("eth_sendRawTransaction", [to_hex(s.raw)]) for s in chunk]
-                sending.append((chunk, worker.submit(self.rpc.batch, requests)))
+                send = self._in_order if self.automine == "hardhat" else self.rpc.batch
+                sending.append((chunk, worker.submit(send, requests)))
         for chunk, answers in sending:
             self._accepted(chunk, answers.result())
 
-    def _mines_on_arrival(self) -> bool:
+    def _in_order(self, requests: list) -> list:
+        """One request each, in nonce order: Hardhat under automine refuses a nonce
+        above the sender's next ("can't be queued when automining") and serves a
+        batch's requests concurrently. Each is mined as it arrives, so this costs
+        nothing but round trips."""
+        out: list = []
+        for request in requests:
+            out.extend(self.rpc.batch([request]))
+            if isinstance(out[-1], RpcError):
+                break  # the rest would fail the same way, or wait on this nonce
+        return out + [NOT_SENT] * (len(requests) - len(out))
+
+    def _mines_on_arrival(self) -> str | None:
         """Whether the node is a local one mining a block per transaction (Anvil's or
         Hardhat's automine); any other answer, or none, means it mines blocks.
 
@@ -258,16 +271,35 @@ class Pipeline:
         made ready by a later arrival can be left unmined with nothing more to arrive.
         On such a node alone, a stall with transactions in flight asks for a block
         (``evm_mine``: an empty block, or those transactions)."""
-        for method in ("anvil_getAutomine", "hardhat_getAutomine"):
+        for node in ("anvil", "hardhat"):
             try:
-                if self.rpc.call(method) is True:
-                    return True
+                if self.rpc.call(f"{node}_getAutomine") is True:
+                    return node
             except Exception:  # noqa: BLE001 - not that node, or not a local one
                 continue
-        return False
+        return None
 
     def _accepted(self, batch: list[Sent], answers: list) -> None:
+        unsent = [s for s, a in zip(batch, answers, strict=True) if a is NOT_SENT]
+        # Journaled as intents, never sent: withdrawn, so the journal says what happened.
+        self.journal.append(
+            "withdrawn", [{"instruction_id": s.instruction.ident, "nonce": s.nonce} for s in unsent]
+        )
         for sent, answer in zip(batch, answers, strict=True):
+            if answer is NOT_SENT:
+                continue
+            if isinstance(answer, RpcError) and _reverted(answer):
+                # Hardhat's automine mines a reverting transaction (its nonce is used)
+                # and answers the send with the revert.
+                reason = self.explain(sent.instruction)
+                facts = {"instruction_id": sent.instruction.ident, "nonce": sent.nonce}
+                self.journal.append("failed", [facts | {"tx": sent.tx, "reason": reason}])
+                self.outcome.failed.append((sent.instruction, reason))
+                self.outcome.stop(
+                    f"row {sent.instruction.row.line} ({sent.instruction.ident}) "
+                    f"reverted: {reason}"
+                )
+                continue
             refused = isinstance(answer, RpcError) and not _known(answer)
             if refused and sent.lane not in self.gaps:
                 self.gaps[sent.lane] = sent.nonce
@@ -423,6 +455,14 @@ class _Nonces:
 
 # How nodes say "I have this exact transaction already" (geth and Anvil; Hardhat).
 KNOWN = ("already known", "known transaction", "already imported")
+
+
+NOT_SENT = object()  # an answer slot for a request never sent
+
+
+def _reverted(error: RpcError) -> bool:
+    text = str(error).lower()
+    return "revert" in text or "vm exception" in text
 
 
 def _known(error: RpcError) -> bool:

@@ -1,5 +1,6 @@
 """The batch engine through every fault the operator meets, as the operator runs it:
-`ape treasury batch` as a real process against a node of the test's own.
+`ape treasury batch` as a real process against a node of the test's own, Anvil and
+Hardhat's node (the restart and the fee market on Anvil only, each skip says why).
 
 Each fault test asserts three things: every instruction executed exactly once (one
 Minted event per id, and the supply moved by the batch's total), the journal equals
@@ -24,20 +25,27 @@ from sovereign.units import bytes32_to_text
 from tests.utils.cli import APE
 from tests.utils.constants import ROOT
 from tests.utils.deployed import EXCHANGE, cli, deploy_funded, on_node
-from tests.utils.node import Node, free_port
+from tests.utils.node import Node, free_port, node_params
 
 WAD = 10**18
 AMOUNT = 1_000  # SSHL per row
 MINTED = "0x" + keccak(text="Minted(bytes32,address,address,uint256,uint256)").hex()
-pytestmark = pytest.mark.xdist_group("batch-faults")
 
 
-@pytest.fixture(scope="module")
-def node(tmp_path_factory):
-    n = Node(free_port(), tmp_path_factory.mktemp("anvil") / "state.json")
+@pytest.fixture(scope="module", params=node_params("anvil", "hardhat", group="batch-faults"))
+def node(request, tmp_path_factory):
+    """Anvil (whose state survives a restart) and Hardhat's node, each with automine."""
+    kind, mining = request.param
+    state = tmp_path_factory.mktemp("node") / "state.json" if kind == "anvil" else None
+    n = Node(free_port(), state, kind=kind, mining=mining)
     n.start()
     yield n
     n.stop()
+
+
+def anvil_only(node, why: str) -> None:
+    if node.kind != "anvil":
+        pytest.skip(f"Anvil only: {why}")
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +204,7 @@ def test_kill_at_any_moment__exactly_once(node, deployments, tmp_path, kill_at):
 def test_node_restart_mid_batch__stops_in_one_line__resumes_exactly_once(
     node, deployments, tmp_path
 ):
+    anvil_only(node, "Hardhat's node keeps no state across a restart")
     batch = Batch(node, deployments, tmp_path, "RESTART", 120)
     proc = batch.start("--window", "8")
     wait_for(lambda: batch.receipts() >= 30)
@@ -337,6 +346,7 @@ BASE_FEE = 10**9  # 1 gwei
 def test_stuck_on_the_fee_market__replaced_by_nonce_with_a_bumped_fee(node, deployments, tmp_path):
     """The batch's max fee (2 x base + tip) sits one wei below the base fee: after three
     blocks the sender re-signs the same nonces with both fees up 12.5%, and they mine."""
+    anvil_only(node, "holding the base fee reads the pool (txpool_content), which Hardhat lacks")
     batch = Batch(node, deployments, tmp_path, "STUCK", 12)
     with FeeHolder(node, BASE_FEE, 12) as holder:
         out = batch.run()
@@ -351,6 +361,7 @@ def test_stuck_on_the_fee_market__replaced_by_nonce_with_a_bumped_fee(node, depl
 
 
 def test_stuck_at_the_fee_cap__stops_in_one_line__next_run_completes(node, deployments, tmp_path):
+    anvil_only(node, "holding the base fee reads the pool (txpool_content), which Hardhat lacks")
     batch = Batch(node, deployments, tmp_path, "CAPPED", 12)
     tip = int(node.rpc("eth_maxPriorityFeePerGas"), 16)
     first_fee = 2 * BASE_FEE + tip

@@ -49,11 +49,10 @@ class CliError(click.ClickException):
 
 def _classify(err: BaseException) -> Exit | None:
     from sovereign.artifacts import ArtifactsMissing
+    from sovereign.events import LogScanError
     from sovereign.journal import JournalDiffers, JournalLocked
     from sovereign.manifest import ManifestError
     from sovereign.operations import OperationRefused, PartialBatch
-
-    from sovereign.events import LogScanError
 
     if isinstance(err, InputError):
         return Exit.INPUT
