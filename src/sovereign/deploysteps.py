@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +32,10 @@ from ape import chain
 from eth_utils import to_checksum_address
 
 from sovereign import artifacts
+
+# Tests only: seconds to wait between a step's receipt and journaling it as done, so a
+# kill lands in that gap on purpose (tests/e2e/test_operator_scripts.py). Unset: none.
+GAP_SECONDS = float(os.environ.get("SOVEREIGN_TEST_STEP_GAP", "0") or 0)
 
 
 class DeployError(Exception):
@@ -133,6 +138,8 @@ class DeployJournal:
         self._save()
         result = send()
         receipt = chain.get_receipt(result.txn_hash) if contract_type else result
+        if GAP_SECONDS:
+            time.sleep(GAP_SECONDS)  # fault injection: widen the mined-not-journaled gap
         step.update(status="done", tx=receipt.txn_hash, block=receipt.block_number)
         if contract_type:
             step["address"] = result.address

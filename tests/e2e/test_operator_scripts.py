@@ -134,3 +134,78 @@ def test_deploy_killed_mid_way__refused_then_resumed(node, tmp_path):
     assert nonce == len(deployer_txs)  # nothing sent twice, nothing lost
     status = run("treasury", "status", "--network", node, "--json", deployments=tmp_path)
     assert status.returncode == 0, status.stderr[-2000:]
+
+
+def _steps(partial: Path) -> list[dict]:
+    try:
+        return json.loads(partial.read_text())["steps"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return []
+
+
+KILLS = 20
+
+
+@pytest.mark.slow
+def test_deploy_killed_20_times_at_varied_points__every_resume_sends_only_what_never_landed(
+    tmp_path,
+):
+    """One deploy, killed (SIGKILL) 20 times in a row, each run a resume of the last, the
+    kill landing at a later step each time and in turn: while a step is journaled as
+    pending and not yet mined, in the gap where its transaction is mined but not yet
+    journaled as done, and at any moment. The last resume completes it: every step once, and
+    the deployer's nonce equals its transactions."""
+    node = Node(free_port())
+    node.start()
+    try:
+        # A 50 ms gap between a step's receipt and its journal line, so that the kills
+        # meant for it land there for certain (a real gap is a few milliseconds).
+        env = {
+            **os.environ,
+            "SOVEREIGN_DEPLOYMENTS": str(tmp_path),
+            "SOVEREIGN_TEST_STEP_GAP": "0.05",
+        }
+        partial = tmp_path / "ethereum-custom-31337.partial.json"
+        landed = {"pending": 0, "mined, not journaled": 0, "between steps": 0}
+        modes = ["pending", "mined, not journaled", "any"]
+        for kill in range(KILLS):
+            argv = [APE, "run", "deploy", "--network", node.url, "--yes"]
+            if partial.exists():
+                argv.append("--resume")
+            proc = subprocess.Popen(
+                argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+            )
+            want, mode = 2 + 2 * kill, modes[kill % 3]
+            deadline = time.time() + 180
+            while time.time() < deadline and proc.poll() is None:
+                steps = _steps(partial)
+                if len(steps) >= want and steps:
+                    last = steps[-1]
+                    if mode == "any":
+                        break
+                    if last["status"] == "pending":
+                        mined = node.nonces([last["sender"]])[last["sender"]] > last["nonce"]
+                        if (mode == "pending") != mined:
+                            break
+                time.sleep(0.005)
+            proc.kill()
+            proc.wait(timeout=20)
+            assert proc.returncode != 0, f"kill {kill}: the deploy finished before the kill"
+            steps = _steps(partial)
+            last = steps[-1] if steps else {}
+            if last.get("status") == "pending":
+                moved = node.nonces([last["sender"]])[last["sender"]] > last["nonce"]
+                landed["mined, not journaled" if moved else "pending"] += 1
+            else:
+                landed["between steps"] += 1
+        # Both moments inside a step were hit (the gap between mined and journaled too).
+        assert landed["pending"] and landed["mined, not journaled"], landed
+        out = run("deploy", "--network", node.url, "--yes", "--resume", deployments=tmp_path)
+        assert out.returncode == 0, out.stderr[-2000:]
+        manifest = json.loads((tmp_path / "ethereum-custom-31337.json").read_text())
+        txs = manifest["transactions"]
+        assert len({t["step"] for t in txs}) == len(txs)  # no step twice
+        deployer_txs = [t for t in txs if t["from"] == manifest["deployer"]]
+        assert node.nonces([manifest["deployer"]])[manifest["deployer"]] == len(deployer_txs)
+    finally:
+        node.stop()
