@@ -56,10 +56,17 @@ def read_batch(path: Path, op: Operator) -> list[BatchRow]:
                 if len(cells) != 4:
                     raise InputError(f"expected 4 columns, found {len(cells)}")
                 ident, action, recipient, amount = (c.strip() for c in cells)
-                instruction_id(ident)
-                if ident in seen:
+                if not ident or not all(32 < ord(c) < 127 for c in ident):
+                    # As the CLI's --id: no control characters, no spaces (a trailing
+                    # NUL would be the same on-chain id as the id without it).
+                    raise InputError(
+                        f"instruction id {ident!r}: 1 to 32 printable ASCII characters, "
+                        "no spaces"
+                    )
+                key = instruction_id(ident)
+                if key in seen:
                     raise InputError(f"instruction id {ident!r} appears twice")
-                seen.add(ident)
+                seen.add(key)
                 if action not in BATCH_ACTIONS:
                     raise InputError(f"action {action!r} is not one of {', '.join(BATCH_ACTIONS)}")
                 address = None
@@ -112,13 +119,15 @@ def calldata(row: BatchRow) -> bytes:
     return _SELECTORS["burn"] + encode(["uint256", "bytes32"], [row.amount, ident])
 
 
-def check_totals(todo: list[BatchRow], op: Operator, minter, burner) -> None:
+def check_totals(todo: list[BatchRow], op: Operator, minter, burner, pending=()) -> None:
     """The batch as a whole fits the minter's allowance, the room under the ratio and
     the burner's balance (each row is simulated on its own state, so these sums are
-    what catches rows that pass alone and fail together)."""
+    what catches rows that pass alone and fail together). ``pending``: rows an earlier
+    run sent that still wait in the node's pool; they will take their share first."""
     reserve, coin = op.system.reserve, op.system.stablecoin
-    mints = sum(r.amount for r in todo if r.action == "mint")
-    burns = sum(r.amount for r in todo if r.action == "burn")
+    rows = [*todo, *pending]
+    mints = sum(r.amount for r in rows if r.action == "mint")
+    burns = sum(r.amount for r in rows if r.action == "burn")
     if mints:
         allowance = reserve.minterAllowance(minter.address)
         if mints > allowance:
@@ -139,7 +148,13 @@ def check_totals(todo: list[BatchRow], op: Operator, minter, burner) -> None:
 
 
 def preflight(
-    todo: list[BatchRow], op: Operator, minter, burner, rpc: Rpc, advance=lambda _: None
+    todo: list[BatchRow],
+    op: Operator,
+    minter,
+    burner,
+    rpc: Rpc,
+    advance=lambda _: None,
+    pending=(),
 ) -> list[Instruction]:
     """Every row still to do, simulated; returns them ready to send, with gas limits.
 
@@ -147,7 +162,7 @@ def preflight(
     it, within a request of 1,000); a node without it estimates each row's gas on
     the current state instead. Either way, the first row that would fail refuses the
     batch, with nothing sent."""
-    check_totals(todo, op, minter, burner)
+    check_totals(todo, op, minter, burner, pending)
     reserve = str(op.system.reserve.address)
     senders = [minter if r.action == "mint" else burner for r in todo]
     datas = [calldata(r) for r in todo]

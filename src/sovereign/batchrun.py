@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sovereign.batch import BatchRow, calldata, explain, preflight, row_terms
 from sovereign.batchsync import examine, refuse_conflicts
 from sovereign.journal import Journal, executed_ids
-from sovereign.operations import OperationRefused, Operator, PartialBatch
+from sovereign.operations import OperationRefused, Operator, PartialBatch, instruction_id
 from sovereign.pipeline import GWEI, Instruction, Pipeline, Sent
 from sovereign.rpc import Rpc
 
@@ -40,7 +40,7 @@ def run_batch(rows: list[BatchRow], op: Operator, minter, burner, settings: Sett
     with journal.locked():
         loaded = journal.load()
         found = examine(loaded.entries, rows, op, rpc, burner.address)
-        refuse_conflicts(found, rows, op)
+        refuse_conflicts(found, rows, op, burner.address)
         notes = _repairs(loaded, found)
         if not settings.dry_run and (not loaded.compact or found.entries != loaded.entries):
             journal.rewrite(found.entries)
@@ -49,13 +49,14 @@ def run_batch(rows: list[BatchRow], op: Operator, minter, burner, settings: Sett
         todo = [r for r in rows if r.instruction_id not in found.done | set(found.pooled)]
         with _progress(op) as progress:
             task = progress.add_task("preflight", total=len(todo))
+            pending = [r for r in rows if r.instruction_id in found.pooled]
             instructions = preflight(
-                todo, op, minter, burner, rpc, lambda n: progress.advance(task, n)
+                todo, op, minter, burner, rpc, lambda n: progress.advance(task, n), pending
             )
-        done_before = len(rows) - len(todo) - len(found.pooled)
+        done_before = len(rows) - len(todo) - len(pending)
         say(
             f"validated {len(rows)} rows; {done_before} already executed on-chain; "
-            f"{len(found.pooled)} in flight from an earlier run; the rest simulate cleanly"
+            f"{len(pending)} in flight from an earlier run; the rest simulate cleanly"
         )
         summary = {
             "rows": len(rows),
@@ -67,7 +68,7 @@ def run_batch(rows: list[BatchRow], op: Operator, minter, burner, settings: Sett
         if settings.dry_run:
             say("dry run: nothing sent")
             return summary | {"status": "dry-run", "executed": 0, "gas": 0}
-        sending = len(instructions) + len(found.pooled)
+        sending = len(instructions) + len(pending)
         if (
             instructions
             and not settings.yes
@@ -82,6 +83,7 @@ def run_batch(rows: list[BatchRow], op: Operator, minter, burner, settings: Sett
             window=settings.window,
             max_fee=None if settings.max_fee_gwei is None else int(settings.max_fee_gwei * GWEI),
             explain=lambda i: explain(i, op, minter, burner),
+            executed=lambda i: bool(op.system.reserve.instructionExecuted(instruction_id(i.ident))),
             say=say,
         )
         try:

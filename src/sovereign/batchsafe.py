@@ -131,7 +131,7 @@ def run_safe_batch(
     with journal.locked():
         loaded = journal.load()
         found = examine(loaded.entries, rows, op, rpc, safe.address)
-        refuse_conflicts(found, rows, op)
+        refuse_conflicts(found, rows, op, safe.address)
         if found.pooled:
             raise OperationRefused(
                 f"{len(found.pooled)} transaction(s) of an earlier run without --safe are still "

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from eth_utils import to_checksum_address, to_hex
 
 from sovereign import events
-from sovereign.batch import BatchRow, row_terms
+from sovereign.batch import BatchRow, party, row_terms
 from sovereign.operations import OperationRefused, Operator, instruction_id
 from sovereign.rpc import Rpc, RpcError, quantity
 from sovereign.units import format_amount
@@ -41,6 +41,8 @@ class Findings:
     done: set[str] = field(default_factory=set)  # executed on-chain with the journal's terms
     pooled: dict[str, dict] = field(default_factory=dict)  # intents still in the node's pool
     conflicts: list[str] = field(default_factory=list)
+    pooled_conflicts: list[str] = field(default_factory=list)
+    terms: dict[str, str | None] = field(default_factory=dict)  # each id's on-chain terms
     differences: list[str] = field(default_factory=list)
     rolled_back: int = 0
     recovered: int = 0
@@ -76,8 +78,15 @@ def examine(
         entry = entries.get(ident)
         wanted = expected.get(ident) or (entry or {}).get("terms")
         held = chain_terms[ident]
+        found.terms[ident] = held
         if held is not None and wanted is not None and held != wanted:
-            found.conflicts.append(ident)
+            if ident in by_id:
+                found.conflicts.append(ident)  # the row asks other terms: refused
+                continue
+            # Only the journal says otherwise: the chain's event is the truth.
+            found.differences.append(f"{ident}: the journal's terms differ from the chain's")
+            entries[ident] = {"instruction_id": ident, "result": "sent", "terms": held}
+            found.done.add(ident)
             continue
         if held is None and entry and entry.get("result") == "executed":
             found.rolled_back += 1
@@ -90,6 +99,10 @@ def examine(
             found.done.add(ident)
     _check_receipts(found, rpc)
     _check_intents(found, rpc)
+    for ident, entry in found.pooled.items():
+        wanted = expected.get(ident)
+        if ident in by_id and wanted and entry.get("terms") not in (None, wanted):
+            found.pooled_conflicts.append(ident)  # sent with other terms, still pooled
     _recover(found, op, rpc)
     return found
 
@@ -180,6 +193,7 @@ def _recover(found: Findings, op: Operator, rpc: Rpc) -> None:
             found.entries[ident] = base | {"result": "executed", "tx": None, "note": note}
         else:
             found.entries[ident] = base | {
+                "terms": found.terms.get(ident) or base.get("terms"),
                 "action": log["action"],
                 "tx": log["tx"],
                 "block": log["block"],
@@ -221,16 +235,25 @@ def _hex(value) -> str:
     return value.lower() if isinstance(value, str) else to_hex(value)
 
 
-def refuse_conflicts(found: Findings, rows: list[BatchRow], op: Operator) -> None:
-    """Rows whose id the chain executed with other terms: refused, both terms named."""
-    if not found.conflicts:
+def refuse_conflicts(found: Findings, rows: list[BatchRow], op: Operator, burner: str) -> None:
+    """Rows whose id the chain executed with other terms, or an earlier run sent with
+    other terms and the node still holds: refused, both terms named."""
+    if not found.conflicts and not found.pooled_conflicts:
         return
     by_id = {r.instruction_id: r for r in rows}
     logs = find_events(op, set(found.conflicts), events.deployment_block(op.manifest))
     lines = []
+    for ident in found.pooled_conflicts:
+        row, entry = by_id[ident], found.pooled[ident]
+        asked = _terms_words(row.action, party(row, burner), row.amount, op)
+        lines.append(
+            f"row {row.line} ({ident}): an earlier run sent this id with other terms (nonce "
+            f"{entry.get('nonce')}, tx {entry.get('tx')}), still waiting in the node's pool; "
+            f"this row asks {asked}"
+        )
     for ident in found.conflicts:
         row, log = by_id[ident], logs.get(ident)
-        asked = _terms_words(row.action, row.recipient, row.amount, op)
+        asked = _terms_words(row.action, party(row, burner), row.amount, op)
         if log:
             held = _terms_words(log["action"], log["party"], log["amount"], op)
             held += f" (tx {log['tx']}, block {log['block']})"

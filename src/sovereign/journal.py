@@ -31,6 +31,10 @@ class JournalLocked(Exception):
     """Another run holds the journal; the message is one line saying which."""
 
 
+class JournalUnwritable(Exception):
+    """The journal cannot be written (a full disk, no permission); nothing was sent."""
+
+
 class JournalDiffers(Exception):
     """``journal verify`` found differences from the chain (listed before it is raised)."""
 
@@ -58,8 +62,11 @@ class Journal:
     @contextmanager
     def locked(self):
         """Hold the journal for this run; the lock dies with the process (kill -9 too)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.lock_path.open("a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.lock_path.open("a+")
+        except OSError as err:
+            raise self._unwritable(err) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -70,16 +77,25 @@ class Journal:
                 f"another run is using the journal {self.path} ({holder}); "
                 "wait for it to finish, then run again"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+        except OSError as err:
+            handle.close()
+            raise self._unwritable(err) from None
         try:
             yield self
         finally:
             self.close()
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
+
+    def _unwritable(self, err: OSError) -> JournalUnwritable:
+        return JournalUnwritable(
+            f"cannot write the journal's lock {self.lock_path}: {err.strerror}; nothing was sent"
+        )
 
     def load(self) -> Loaded:
         """Every id's merged entry; counts torn lines and repeated ids."""
@@ -115,13 +131,19 @@ class Journal:
         """Replace the file with one line per id, atomically (a crash keeps the old one)."""
         self.close()
         temp = self.path.with_name(self.path.name + ".tmp")
-        with temp.open("w") as out:
-            for entry in entries.values():
-                out.write(json.dumps(entry) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, self.path)
-        _sync_dir(self.path.parent)
+        try:
+            with temp.open("w") as out:
+                for entry in entries.values():
+                    out.write(json.dumps(entry) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, self.path)
+            _sync_dir(self.path.parent)
+        except OSError as err:
+            raise JournalUnwritable(
+                f"cannot rewrite the journal {self.path}: {err.strerror}; nothing was sent "
+                "(the journal is as it was)"
+            ) from None
 
     def append(self, kind: str, records: list[dict]) -> None:
         """Append lines and put them on disk before returning (an intent precedes its send)."""
@@ -135,8 +157,11 @@ class Journal:
 
     def close(self) -> None:
         if self._out is not None:
-            self._out.close()
-            self._out = None
+            out, self._out = self._out, None
+            try:
+                out.close()
+            except OSError:
+                pass  # a full disk: the append that failed has already said so
 
 
 def executed_ids(path: Path) -> set[str]:

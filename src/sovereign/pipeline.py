@@ -116,6 +116,7 @@ class Pipeline:
         poll: float = 0.01,
         patience: float = 120.0,
         explain: Callable[[Instruction], str] | None = None,
+        executed: Callable[[Instruction], bool] = lambda _: False,
         say: Callable[[str], None] = lambda _: None,
         advance: Callable[[int], None] = lambda _: None,
     ):
@@ -123,6 +124,7 @@ class Pipeline:
         self.window, self.max_fee = window, max_fee
         self.stuck_blocks, self.poll, self.patience = stuck_blocks, poll, patience
         self.explain = explain or (lambda _: "reverted")
+        self.executed = executed  # whether the reserve has executed the instruction's id
         self.say, self.advance = say, advance
 
     def run(self, instructions: list[Instruction], alive: list[Sent] = ()) -> Outcome:
@@ -365,20 +367,28 @@ class Pipeline:
                 f"row {sent.instruction.row.line} ({sent.instruction.ident}) reverted: {reason}"
             )
         for tx in [h for h in hashes if h in self.inflight]:
-            # Its nonce mined, and neither it nor a replacement has a receipt: once that
-            # has lasted MISSING_SECONDS (a node indexes receipts after it counts the
-            # nonce; one behind a load balancer lags more), another transaction of the
-            # sender took the nonce, and the row did not execute.
+            # Its nonce mined, and neither it nor a replacement has a receipt (a node
+            # indexes receipts after it counts the nonce; one behind a load balancer
+            # lags more). After MISSING_SECONDS the chain decides: the id executed (an
+            # older variant of a bumped nonce, a receipt not served yet: the next run
+            # records it), or another transaction of the sender took the nonce.
             first = self.missing.setdefault(tx, time.monotonic())
             if time.monotonic() - first < MISSING_SECONDS:
                 continue
             sent = self.inflight.pop(tx)
             if any(_same_slot(s, sent) for s in self.inflight.values()):
                 continue
-            self.outcome.stop(
-                f"nonce {sent.nonce} of {sent.lane} was used by another transaction, so "
-                f"row {sent.instruction.row.line} ({sent.instruction.ident}) did not run"
-            )
+            row = f"row {sent.instruction.row.line} ({sent.instruction.ident})"
+            if self.executed(sent.instruction):
+                self.outcome.stop(
+                    f"{row} executed on-chain at nonce {sent.nonce}, but the node serves no "
+                    "receipt for its transaction yet"
+                )
+            else:
+                self.outcome.stop(
+                    f"nonce {sent.nonce} of {sent.lane} was used by another transaction, so "
+                    f"{row} did not run"
+                )
         self.journal.append("receipt", mined)
         self.journal.append("failed", failed)
         self.advance(len(mined))

@@ -32,6 +32,7 @@ class Rpc:
         self._http = provider.web3.provider
         self.batch_limit = batch_limit
         self.round_trips = 0
+        self.batches = True  # False once the node refused a JSON-RPC batch
 
     def call(self, method: str, params: list | None = None):
         """One request; a node error raises ``RuntimeError`` with its message."""
@@ -46,16 +47,18 @@ class Rpc:
         results: list = []
         for start in range(0, len(requests), self.batch_limit):
             chunk = requests[start : start + self.batch_limit]
-            if len(chunk) == 1 or not hasattr(self._http, "make_batch_request"):
-                for method, params in chunk:
-                    self.round_trips += 1
-                    results.append(_result(self._http.make_request(method, params)))
-                continue
-            self.round_trips += 1
-            answers = self._http.make_batch_request(chunk)
-            if not isinstance(answers, list):  # the node refused the batch as a whole
-                raise RuntimeError(_error(answers.get("error") or {}).message)
-            results.extend(_result(a) for a in answers)
+            if self.batches and len(chunk) > 1 and hasattr(self._http, "make_batch_request"):
+                self.round_trips += 1
+                answers = self._http.make_batch_request(chunk)
+                if isinstance(answers, list) and len(answers) == len(chunk):
+                    results.extend(_result(a) for a in answers)
+                    continue
+                # The provider refuses JSON-RPC batches (some do, or cap them): nothing
+                # of the refused batch ran; from now on, one request at a time.
+                self.batches = False
+            for method, params in chunk:
+                self.round_trips += 1
+                results.append(_result(self._http.make_request(method, params)))
         return results
 
 

@@ -285,6 +285,32 @@ def test_reused_id_with_other_terms__refused_with_both_terms(node, deployments, 
     )
 
 
+def test_row_edited_while_its_first_send_is_pooled__refused_with_both_terms(
+    node, deployments, tmp_path
+):
+    """The first run dies with its transaction in the node's pool; the operator edits
+    the row's amount. The next run must not count the pooled send as this row done."""
+    anvil_only(node, "it holds a transaction in the pool with automine off")
+    batch = Batch(node, deployments, tmp_path, "EDIT", 2)
+    node.rpc("evm_setAutomine", [False])
+    try:
+        proc = batch.start()
+        wait_for(lambda: batch.intents() >= 2)
+        time.sleep(0.5)  # sent, not mined
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        batch.csv.write_text(batch.csv.read_text().replace(f"{AMOUNT}\n", f"{AMOUNT + 5}\n", 1))
+        out = batch.run()
+        assert out.returncode == 4
+        line = one_line(out.stderr)
+        assert f"({batch.ids[0]}): an earlier run sent this id with other terms" in line
+        assert "this row asks a mint of 1,005.00 SSHL" in line and "nothing was sent" in line
+    finally:
+        node.rpc("evm_setAutomine", [True])
+        node.rpc("evm_mine")
+    assert sum(batch.minted().values()) == 2  # the first run's sends, at their own terms
+
+
 def test_second_run_at_the_same_time__refused_by_the_lock(node, deployments, tmp_path):
     batch = Batch(node, deployments, tmp_path, "LOCK", 30)
     with Journal(batch.journal).locked():  # a first run holds the journal

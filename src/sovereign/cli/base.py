@@ -50,7 +50,7 @@ class CliError(click.ClickException):
 def _classify(err: BaseException) -> Exit | None:
     from sovereign.artifacts import ArtifactsMissing
     from sovereign.events import LogScanError
-    from sovereign.journal import JournalDiffers, JournalLocked
+    from sovereign.journal import JournalDiffers, JournalLocked, JournalUnwritable
     from sovereign.manifest import ManifestError
     from sovereign.operations import OperationRefused, PartialBatch
 
@@ -60,7 +60,7 @@ def _classify(err: BaseException) -> Exit | None:
         return Exit.NODE
     if isinstance(err, JournalDiffers):
         return Exit.DIFFERS
-    if isinstance(err, OperationRefused | JournalLocked):
+    if isinstance(err, OperationRefused | JournalLocked | JournalUnwritable):
         return Exit.REFUSED
     if isinstance(err, ManifestError):
         return Exit.MANIFEST

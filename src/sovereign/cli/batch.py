@@ -166,7 +166,7 @@ def verify(s, journal, batch_file, burner_account):
     if loaded.merged:
         differences.append(f"{loaded.merged} repeated line(s) for the same ids")
     for line in differences:
-        s.print(line)
+        s.print(line, markup=False, highlight=False)  # ids are the CSV's text, not markup
     executed = sum(1 for e in found.entries.values() if e.get("result") == "executed")
     result = {
         "journal": str(journal),
@@ -179,7 +179,8 @@ def verify(s, journal, batch_file, burner_account):
             s.finish(result)
         raise JournalDiffers(
             f"{len(differences)} difference(s) between {journal} and the chain; "
-            "run the batch again to repair the journal"
+            "run the batch again to repair the journal (a row reusing an id with other "
+            "terms must be corrected first)"
         )
     s.print(f"{journal}: {executed} executed instructions, every one as the chain has it")
     return result
