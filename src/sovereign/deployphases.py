@@ -232,47 +232,51 @@ def grant_permissions(
         (system.vault, "TBillVault"),
     ]
     contracts += [(feed, "ReportedPriceFeed") for feed in system.feeds.values()]
-    for contract, name in contracts:
-        wire_functions(manager, contract, name, deployer, run.steps)
-    for role in Role:
-        if role not in (Role.ADMIN, Role.PUBLIC):
-            run.send(
-                f"labelRole {role.label}",
-                lambda r=role: manager.labelRole(int(r), r.label, sender=deployer),
-            )
-    _grant_roles(run, system, own_cash)
+    # None of these calls depends on another: they are sent together, pipelined.
+    calls = [c for contract, name in contracts for c in wire_functions(manager, contract, name)]
+    calls += [
+        (f"labelRole {role.label}", manager, "labelRole", (int(role), role.label))
+        for role in Role
+        if role not in (Role.ADMIN, Role.PUBLIC)
+    ]
+    calls += _role_grants(system, own_cash)
+    run.steps.run_independent(deployer, calls)
     _hand_over_admin(run, system, accept_admin)
 
 
-def wire_functions(manager, contract, name: str, sender, steps: DeployJournal) -> None:
-    """Map each function of ``contract`` to its role (grouped per role: one tx each)."""
+def wire_functions(manager, contract, name: str) -> list[tuple]:
+    """Each function of ``contract`` mapped to its role (grouped per role: one call each)."""
     by_role: dict[Role, list[bytes]] = {}
     for method, role in FUNCTION_ROLES[name].items():
         by_role.setdefault(role, []).append(selector(contract, method))
-    for role, selectors in by_role.items():
-        steps.run(
+    return [
+        (
             f"setTargetFunctionRole {name} {role.label}",
-            sender,
-            lambda s=selectors, r=role: manager.setTargetFunctionRole(
-                contract.address, s, int(r), sender=sender
-            ),
-            None,
+            manager,
+            "setTargetFunctionRole",
+            (contract.address, selectors, int(role)),
         )
+        for role, selectors in by_role.items()
+    ]
 
 
-def _grant_roles(run: Deployment, system: System, own_cash: bool) -> None:
+def _role_grants(system: System, own_cash: bool) -> list[tuple]:
     """Each holder's role; the governor's with its execution delay, the others' without."""
     holders: RoleHolders = system.holders
+    grants = []
     for role, holder in holders.by_role().items():
         if role is Role.CENTRAL_BANK and not own_cash:
             continue  # an existing cash token has its own central bank
         delay = system.config.governor_delay if role is Role.GOVERNOR else 0
-        run.send(
-            f"grantRole {role.label} {_address(holder)}",
-            lambda r=role, h=holder, d=delay: system.manager.grantRole(
-                int(r), _address(h), d, sender=run.deployer
-            ),
+        grants.append(
+            (
+                f"grantRole {role.label} {_address(holder)}",
+                system.manager,
+                "grantRole",
+                (int(role), _address(holder), delay),
+            )
         )
+    return grants
 
 
 def _hand_over_admin(run: Deployment, system: System, accept_admin: bool) -> None:

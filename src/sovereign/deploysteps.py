@@ -151,6 +151,77 @@ class DeployJournal:
         )
         return result
 
+    def run_independent(self, sender, calls: list[tuple[str, object, str, tuple]]) -> None:
+        """Steps of one sender that depend on none of each other, ``(label, contract,
+        method, args)``: replayed as ``run`` replays, then the rest signed with
+        consecutive nonces, journaled as pending together, sent together in nonce order
+        and awaited together, so that they share blocks. A resume resolves each by its
+        nonce, as any step."""
+        if self.path is None:
+            for _, contract, method, args in calls:
+                getattr(contract, method)(*args, sender=sender)
+            return
+        left = []
+        for label, contract, method, args in calls:
+            index = self.cursor
+            if index < len(self.steps):
+                step = self.steps[index]
+                if step["label"] != label:
+                    raise DeployError(
+                        f"step {index} of the interrupted deploy is {step['label']!r}, but this "
+                        f"deploy's step {index} is {label!r}: the configuration or the code "
+                        "changed; pass --replace to start over"
+                    )
+                if step["status"] == "pending":
+                    self._resolve(step)
+                if step["status"] == "done":
+                    self.cursor += 1
+                    self.show(f"step {index + 1}: {label}: done before (tx {step['tx']})")
+                    continue
+                del self.steps[index:]  # sent and reverted, or never sent: from here on
+            left.append((label, contract, method, args))
+            self.cursor += 1
+        if not left:
+            return
+        web3 = chain.provider.web3
+        first = _nonce(sender.address, "pending")
+        signed, start = [], len(self.steps)
+        for k, (label, contract, method, args) in enumerate(left):
+            handle = getattr(contract, method)
+            gas = handle.estimate_gas_cost(*args, sender=sender)
+            txn = handle.as_transaction(
+                *args, sender=sender, nonce=first + k, gas_limit=gas + gas // 4 + 10_000
+            )
+            signed.append(sender.sign_transaction(txn))
+            self.steps.append(
+                {
+                    "label": label,
+                    "status": "pending",
+                    "sender": sender.address,
+                    "nonce": first + k,
+                    "from_block": chain.blocks.head.number,
+                }
+            )
+        self._save()
+        hashes = [_hex(web3.eth.send_raw_transaction(t.serialize_transaction())) for t in signed]
+        for offset, tx_hash in enumerate(hashes):
+            step = self.steps[start + offset]
+            receipt = web3.eth.wait_for_transaction_receipt(tx_hash, timeout=600)
+            if GAP_SECONDS:
+                time.sleep(GAP_SECONDS)  # fault injection, as in ``run``
+            if _int(receipt["status"]) != 1:
+                self._save()
+                raise DeployError(
+                    f"{step['label']!r} reverted (tx {tx_hash}); run deploy --resume to send "
+                    "it again"
+                )
+            step.update(status="done", tx=tx_hash, block=_int(receipt["blockNumber"]))
+            self._save()
+            self.show(
+                f"step {start + offset + 1}: {step['label']} (block {step['block']}, "
+                f"gas {_int(receipt['gasUsed']):,})"
+            )
+
     def _resolve(self, step: dict) -> None:
         """A step that was being sent when the deploy stopped: did it land?"""
         sender, nonce = step["sender"], step["nonce"]

@@ -146,6 +146,16 @@ def _steps(partial: Path) -> list[dict]:
 KILLS = 20
 
 
+def _pending(node, steps: list[dict]) -> tuple[list, list]:
+    """The steps journaled as pending whose transaction is mined, and those not."""
+    pending = [s for s in steps if s["status"] == "pending"]
+    if not pending:
+        return [], []
+    counts = node.nonces({s["sender"] for s in pending})
+    mined = [s for s in pending if counts[s["sender"]] > s["nonce"]]
+    return mined, [s for s in pending if s not in mined]
+
+
 @pytest.mark.slow
 def test_deploy_killed_20_times_at_varied_points__every_resume_sends_only_what_never_landed(
     tmp_path,
@@ -175,29 +185,21 @@ def test_deploy_killed_20_times_at_varied_points__every_resume_sends_only_what_n
             proc = subprocess.Popen(
                 argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
             )
-            want, mode = 2 + 2 * kill, modes[kill % 3]
+            want, mode = 2 + kill, modes[kill % 3]
             deadline = time.time() + 180
             while time.time() < deadline and proc.poll() is None:
                 steps = _steps(partial)
-                if len(steps) >= want and steps:
-                    last = steps[-1]
-                    if mode == "any":
+                if len(steps) >= want:
+                    mined, unmined = _pending(node, steps)
+                    if mode == "any" or (mined if mode != "pending" else unmined):
                         break
-                    if last["status"] == "pending":
-                        mined = node.nonces([last["sender"]])[last["sender"]] > last["nonce"]
-                        if (mode == "pending") != mined:
-                            break
                 time.sleep(0.005)
             proc.kill()
             proc.wait(timeout=20)
             assert proc.returncode != 0, f"kill {kill}: the deploy finished before the kill"
-            steps = _steps(partial)
-            last = steps[-1] if steps else {}
-            if last.get("status") == "pending":
-                moved = node.nonces([last["sender"]])[last["sender"]] > last["nonce"]
-                landed["mined, not journaled" if moved else "pending"] += 1
-            else:
-                landed["between steps"] += 1
+            mined, unmined = _pending(node, _steps(partial))
+            moment = "mined, not journaled" if mined else "pending" if unmined else "between steps"
+            landed[moment] += 1
         # Both moments inside a step were hit (the gap between mined and journaled too).
         assert landed["pending"] and landed["mined, not journaled"], landed
         out = run("deploy", "--network", node.url, "--yes", "--resume", deployments=tmp_path)
@@ -207,5 +209,28 @@ def test_deploy_killed_20_times_at_varied_points__every_resume_sends_only_what_n
         assert len({t["step"] for t in txs}) == len(txs)  # no step twice
         deployer_txs = [t for t in txs if t["from"] == manifest["deployer"]]
         assert node.nonces([manifest["deployer"]])[manifest["deployer"]] == len(deployer_txs)
+    finally:
+        node.stop()
+
+
+def test_deploy__independent_steps_share_blocks(tmp_path):
+    """With a block a second, the manager's wiring (function roles, labels, grants: none
+    depends on another) is sent together and lands in a few blocks, not one each."""
+    node = Node(free_port())
+    node.start()
+    try:
+        node.rpc("evm_setAutomine", [False])
+        node.rpc("evm_setIntervalMining", [1])
+        out = run("deploy", "--network", node.url, "--yes", deployments=tmp_path)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert "step 1: deploy SovereignAccessManager" in out.stdout  # progress, per step
+        manifest = json.loads((tmp_path / "ethereum-custom-31337.json").read_text())
+        wiring = [
+            t
+            for t in manifest["transactions"]
+            if t["step"].split()[0] in ("setTargetFunctionRole", "labelRole", "grantRole")
+        ]
+        blocks = {t["block"] for t in wiring}
+        assert len(wiring) >= 20 and len(blocks) <= 3, (len(wiring), sorted(blocks))
     finally:
         node.stop()

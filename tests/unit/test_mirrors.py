@@ -15,6 +15,7 @@ import re
 import pytest
 
 from sovereign import limits
+from sovereign.batch import ACTION_CODES
 from sovereign.inputs import InputError
 from sovereign.pauses import Pause, VaultPause
 from sovereign.roles import Role
@@ -76,6 +77,10 @@ def test_limits_mirror_the_contracts(system, make_series):
         elsewhere = set(ROLE_CONSTANTS) if name == "SovereignAccessManager" else set()
         if name in PAUSES:
             elsewhere |= {c for c in _constants(contract) if c.startswith("PAUSE_")}
+        if name == "Reserve":  # the instruction terms' action codes (sovereign/batch.py)
+            for action, code in ACTION_CODES.items():
+                assert getattr(contract, f"ACTION_{action.upper()}")() == code, action
+            elsewhere |= {f"ACTION_{action.upper()}" for action in ACTION_CODES}
         unmirrored = _constants(contract) - set(mirrored) - elsewhere
         assert not unmirrored, f"{name}: public constants without a Python mirror: {unmirrored}"
 
