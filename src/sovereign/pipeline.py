@@ -32,20 +32,26 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 from ape_ethereum.transactions import DynamicFeeTransaction, StaticFeeTransaction
 from eth_utils import keccak, to_hex
 
+from sovereign.feemarket import DEFAULT_CAP, GWEI, FeeMarket, Fees
+from sovereign.nodequirks import (
+    AUTOMINE_STALL,
+    NOT_SENT,
+    known,
+    mines_on_arrival,
+    reverted,
+    send_in_order,
+)
 from sovereign.rpc import Rpc, RpcError, quantity
 
-BUMP_NUMERATOR, BUMP_DENOMINATOR = 1125, 1000  # +12.5% per replacement
-GWEI = 10**9
+__all__ = ["GWEI", "Instruction", "Outcome", "Pipeline", "Sent"]
+
 SEND_CHUNK = 64  # transactions per JSON-RPC batch of sends
-# The default fee cap, in first max fees (each twice the base fee plus the tip): a batch
-# that fills blocks raises the base fee 12.5% a block by itself.
-DEFAULT_CAP = 3
 MISSING_SECONDS = 10.0
-AUTOMINE_STALL = 0.25  # seconds without progress before a local automine node is asked to mine
 
 
 @dataclass(frozen=True)
@@ -80,13 +86,6 @@ class Sent:
         return self.instruction.sender.address
 
 
-@dataclass(frozen=True)
-class Fees:
-    max_fee: int
-    tip: int
-    dynamic: bool
-
-
 @dataclass
 class Outcome:
     executed: list[tuple[Instruction, dict]] = field(default_factory=list)
@@ -103,7 +102,7 @@ class Outcome:
         self.stopped = self.stopped or reason
 
 
-class Pipeline:
+class Pipeline(FeeMarket):
     def __init__(
         self,
         rpc: Rpc,
@@ -144,7 +143,7 @@ class Pipeline:
         nonces = self._nonce_plans(list(senders), alive)
         if self.max_fee is None:
             self.max_fee = DEFAULT_CAP * self._fees().max_fee
-        self.automine = self._mines_on_arrival()
+        self.automine = mines_on_arrival(self.rpc)
         head, progress = self._block_number(), time.monotonic()
         while True:
             if queue and outcome.stopped is None and len(self.inflight) < self.window:
@@ -194,20 +193,6 @@ class Pipeline:
             plans[address] = _Nonces(latest if taken else pending, taken)
         return plans
 
-    def _fees(self) -> Fees:
-        block, tip = self.rpc.batch(
-            [("eth_getBlockByNumber", ["latest", False]), ("eth_maxPriorityFeePerGas", [])]
-        )
-        base = None if isinstance(block, RpcError) or block is None else block.get("baseFeePerGas")
-        if base is None:
-            price = quantity(self.rpc.call("eth_gasPrice"))
-            return Fees(min(price, self.max_fee or price), 0, dynamic=False)
-        tip = GWEI if isinstance(tip, RpcError) or tip is None else quantity(tip)
-        fee = 2 * quantity(base) + tip
-        if self.max_fee is not None:
-            fee = min(fee, self.max_fee)
-        return Fees(fee, min(tip, fee), dynamic=True)
-
     def _signed(self, instruction, nonce, max_fee, tip, dynamic, head) -> Sent:
         common = dict(
             chainId=self.chain_id,
@@ -247,39 +232,14 @@ class Pipeline:
                     room -= 1
                 self.journal.append("intent", [_intent(s) for s in chunk])
                 requests = [("eth_sendRawTransaction", [to_hex(s.raw)]) for s in chunk]
-                send = self._in_order if self.automine == "hardhat" else self.rpc.batch
+                send = (
+                    partial(send_in_order, self.rpc)
+                    if self.automine == "hardhat"
+                    else self.rpc.batch
+                )
                 sending.append((chunk, worker.submit(send, requests)))
         for chunk, answers in sending:
             self._accepted(chunk, answers.result())
-
-    def _in_order(self, requests: list) -> list:
-        """One request each, in nonce order: Hardhat under automine refuses a nonce
-        above the sender's next ("can't be queued when automining") and serves a
-        batch's requests concurrently. Each is mined as it arrives, so this costs
-        nothing but round trips."""
-        out: list = []
-        for request in requests:
-            out.extend(self.rpc.batch([request]))
-            if isinstance(out[-1], RpcError):
-                break  # the rest would fail the same way, or wait on this nonce
-        return out + [NOT_SENT] * (len(requests) - len(out))
-
-    def _mines_on_arrival(self) -> str | None:
-        """Whether the node is a local one mining a block per transaction (Anvil's or
-        Hardhat's automine); any other answer, or none, means it mines blocks.
-
-        Such a node serves a JSON-RPC batch's requests concurrently, so a later nonce can
-        arrive first and wait in its pool; it mines on arrival only, so a transaction
-        made ready by a later arrival can be left unmined with nothing more to arrive.
-        On such a node alone, a stall with transactions in flight asks for a block
-        (``evm_mine``: an empty block, or those transactions)."""
-        for node in ("anvil", "hardhat"):
-            try:
-                if self.rpc.call(f"{node}_getAutomine") is True:
-                    return node
-            except Exception:  # noqa: BLE001 - not that node, or not a local one
-                continue
-        return None
 
     def _accepted(self, batch: list[Sent], answers: list) -> None:
         unsent = [s for s, a in zip(batch, answers, strict=True) if a is NOT_SENT]
@@ -290,7 +250,7 @@ class Pipeline:
         for sent, answer in zip(batch, answers, strict=True):
             if answer is NOT_SENT:
                 continue
-            if isinstance(answer, RpcError) and _reverted(answer):
+            if isinstance(answer, RpcError) and reverted(answer):
                 # Hardhat's automine mines a reverting transaction (its nonce is used)
                 # and answers the send with the revert.
                 reason = self.explain(sent.instruction)
@@ -302,7 +262,7 @@ class Pipeline:
                     f"reverted: {reason}"
                 )
                 continue
-            refused = isinstance(answer, RpcError) and not _known(answer)
+            refused = isinstance(answer, RpcError) and not known(answer)
             if refused and sent.lane not in self.gaps:
                 self.gaps[sent.lane] = sent.nonce
                 self.outcome.stop(
@@ -404,47 +364,9 @@ class Pipeline:
 
     # ------------------------------------------------------------------ the fee market
 
-    def _unstick(self, head: int) -> None:
-        """Re-sign a lane that waited ``stuck_blocks`` blocks, at the same nonces, fees up."""
-        lanes: dict[str, dict[int, Sent]] = {}
-        for sent in self._waiting():
-            newest = lanes.setdefault(sent.lane, {}).get(sent.nonce)
-            if newest is None or sent.max_fee > newest.max_fee:
-                lanes[sent.lane][sent.nonce] = sent
-        for lane, by_nonce in lanes.items():
-            lowest = by_nonce[min(by_nonce)]
-            # Stuck: blocks go by and the lane's nonce does not move (under automine
-            # the blocks are its own transactions, so it never counts as stuck).
-            waited = head - max(lowest.since_block, self.moved.get(lane, 0))
-            if waited < self.stuck_blocks:
-                continue
-            price = self._fees()  # the market now: a full batch raises the base fee itself
-            if _bump(lowest.max_fee) > self.max_fee:
-                self.given_up.add(lane)
-                self.outcome.stop(
-                    f"nonce {lowest.nonce} has waited {waited} blocks at a max fee of "
-                    f"{lowest.max_fee / GWEI:.3f} gwei, and a bump would pass the cap of "
-                    f"{self.max_fee / GWEI:.3f} gwei: run again with a higher --max-fee-gwei, "
-                    "or once fees fall"
-                )
-                continue
-            stuck = [by_nonce[n] for n in sorted(by_nonce)]
-            fresh = []
-            for s in stuck:
-                fee = min(self.max_fee, max(_bump(s.max_fee), price.max_fee))
-                tip = min(fee, max(_bump(s.tip), price.tip))
-                fresh.append(self._signed(s.instruction, s.nonce, fee, tip, s.dynamic, head))
-            self.journal.append("intent", [_intent(s) for s in fresh])
-            answers = self.rpc.batch([("eth_sendRawTransaction", [to_hex(s.raw)]) for s in fresh])
-            for old, new, answer in zip(stuck, fresh, answers, strict=True):
-                old.since_block = head
-                if not isinstance(answer, RpcError):
-                    self.inflight[new.tx] = new
-                    self.outcome.replaced += 1
-            self.say(
-                f"nonce {lowest.nonce} waited {waited} blocks: re-sent {len(fresh)} "
-                f"transactions at a max fee of {fresh[0].max_fee / GWEI:.3f} gwei"
-            )
+    @staticmethod
+    def _intent(sent: Sent) -> dict:
+        return _intent(sent)
 
     def _block_number(self) -> int:
         return quantity(self.rpc.call("eth_blockNumber"))
@@ -461,26 +383,6 @@ class _Nonces:
             self.cursor += 1
         self.cursor += 1
         return self.cursor - 1
-
-
-# How nodes say "I have this exact transaction already" (geth and Anvil; Hardhat).
-KNOWN = ("already known", "known transaction", "already imported")
-
-
-NOT_SENT = object()  # an answer slot for a request never sent
-
-
-def _reverted(error: RpcError) -> bool:
-    text = str(error).lower()
-    return "revert" in text or "vm exception" in text
-
-
-def _known(error: RpcError) -> bool:
-    return any(k in str(error).lower() for k in KNOWN)
-
-
-def _bump(value: int) -> int:
-    return -(-value * BUMP_NUMERATOR // BUMP_DENOMINATOR)
 
 
 def _same_slot(a: Sent, b: Sent) -> bool:
