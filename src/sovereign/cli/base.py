@@ -255,8 +255,8 @@ def treasury_command(
     ``--account`` (its help naming ``role``), ``--dry-run``, ``-y/--yes`` and, unless
     ``safe`` is false, ``--safe`` (propose the write as a Safe transaction instead).
     The wrapped function returns a result dict (printed with ``--json``)."""
-    # `batch` sends its rows itself (sovereign.batch), not through Operator.run, so it
-    # cannot propose them: no --safe there (see the Safe notes).
+    # `batch` sends its rows itself (sovereign/batchrun.py), not through Operator.run:
+    # it declares its own --safe, which proposes MultiSend chunks (sovereign/batchsafe.py).
     safe = safe and write and name != "batch"
 
     def decorate(fn):
