@@ -332,9 +332,10 @@ def test_second_run_at_the_same_time__refused_by_the_lock(node, deployments, tmp
 
 
 class FeeHolder(threading.Thread):
-    """Interval mining, with the base fee pinned: at ``base`` until the pool holds the
-    ``expect`` transactions of the batch, then one wei above their lowest max fee, so
-    that they wait and only a bumped fee gets in."""
+    """A chain whose blocks this thread mines, with the base fee pinned: at ``base`` until
+    the pool holds the ``expect`` transactions of the batch, then one wei above their
+    lowest max fee, so that they wait and only a bumped fee gets in. No block is mined
+    while the batch is still arriving, so no transaction can slip in before the pin."""
 
     def __init__(self, node, base: int, expect: int):
         super().__init__(daemon=True)
@@ -345,24 +346,26 @@ class FeeHolder(threading.Thread):
         while self.running:
             pool = self.node.rpc("txpool_content")["pending"]
             fees = [int(tx["maxFeePerGas"], 16) for txs in pool.values() for tx in txs.values()]
-            if len(fees) >= self.expect and self.pinned is None:
+            if self.pinned is None and 0 < len(fees) < self.expect:
+                time.sleep(0.01)  # the batch is arriving: no block now
+                continue
+            if self.pinned is None and fees:
                 self.pinned = min(fees)
             target = self.base if self.pinned is None else self.pinned + 1
             self.node.rpc("anvil_setNextBlockBaseFeePerGas", [hex(target)])
-            time.sleep(0.02)
+            self.node.rpc("evm_mine")
+            time.sleep(0.3)
 
     def __enter__(self):
         self.node.rpc("anvil_setNextBlockBaseFeePerGas", [hex(self.base)])
         self.node.rpc("evm_mine")
         self.node.rpc("evm_setAutomine", [False])
-        self.node.rpc("evm_setIntervalMining", [1])
         self.start()
         return self
 
     def __exit__(self, *exc):
         self.running = False
         self.join(timeout=5)
-        self.node.rpc("evm_setIntervalMining", [0])
         self.node.rpc("evm_setAutomine", [True])
 
 
