@@ -9,6 +9,7 @@ command again is therefore always the way to resume.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from sovereign.batchsync import examine, refuse_conflicts
 from sovereign.journal import Journal, executed_ids
 from sovereign.operations import OperationRefused, Operator, PartialBatch, instruction_id
 from sovereign.pipeline import GWEI, Instruction, Pipeline, Sent
-from sovereign.rpc import Rpc
+from sovereign.rpc import Rpc, quantity
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Settings:
     max_fee_gwei: float | None = None
     dry_run: bool = False
     yes: bool = False
+    confirmations: int = 0  # blocks on top of the last receipt before the run says done
 
 
 def run_batch(rows: list[BatchRow], op: Operator, minter, burner, settings: Settings, confirm):
@@ -98,6 +100,16 @@ def run_batch(rows: list[BatchRow], op: Operator, minter, burner, settings: Sett
             left = len({(s.lane, s.nonce) for s in outcome.left_in_flight})
             tail = f" ({left} still in the node's pool)" if left else ""
             raise PartialBatch(_stopped(rows, settings.journal, outcome.stopped + tail))
+        moved = _confirmed(outcome, settings.confirmations, rpc, say)
+        if moved:
+            raise PartialBatch(
+                _stopped(
+                    rows,
+                    settings.journal,
+                    f"{moved} executed instruction(s) left their blocks (a reorganisation) "
+                    f"before {settings.confirmations} confirmations",
+                )
+            )
         return summary | {
             "status": "sent",
             "executed": len(outcome.executed),
@@ -107,6 +119,25 @@ def run_batch(rows: list[BatchRow], op: Operator, minter, burner, settings: Sett
             "replaced": outcome.replaced,
             "round_trips": rpc.round_trips,
         }
+
+
+def _confirmed(outcome, confirmations: int, rpc: Rpc, say, patience: float = 600.0) -> int:
+    """Wait for ``confirmations`` blocks on top of the last receipt, then count the
+    instructions whose block is no longer the one journaled (0: all still there)."""
+    if not confirmations or not outcome.executed:
+        return 0
+    last = max(facts["block"] for _, facts in outcome.executed)
+    target = last + confirmations
+    say(f"waiting for {confirmations} confirmations (block {target:,})")
+    deadline = time.monotonic() + patience
+    while quantity(rpc.call("eth_blockNumber")) < target:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no block {target:,} after {patience:.0f} s")
+        time.sleep(0.2)
+    numbers = sorted({facts["block"] for _, facts in outcome.executed})
+    blocks = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+    hashes = {n: (b or {}).get("hash") for n, b in zip(numbers, blocks, strict=True)}
+    return sum(1 for _, f in outcome.executed if hashes.get(f["block"]) != f["block_hash"])
 
 
 def _stopped(rows: list[BatchRow], journal: Path, reason: str) -> str:

@@ -234,6 +234,34 @@ def test_rollback__journal_repaired__exactly_once_on_the_new_chain(node, deploym
     batch.assert_exactly_once()
 
 
+def test_reorganised_before_its_confirmations__stops__resumes_exactly_once(
+    node, deployments, tmp_path
+):
+    """Every receipt is in, then the chain is reorganised under them (back to a snapshot
+    from before the batch, new blocks mined at the same heights) while the run waits for
+    its confirmations: it must not say done."""
+    anvil_only(node, "it reorganises the chain with Anvil's interval miner running")
+    batch = Batch(node, deployments, tmp_path, "REORG", 10)
+    snapshot = node.rpc("evm_snapshot")
+    node.rpc("evm_setAutomine", [False])
+    node.rpc("evm_setIntervalMining", [1])
+    try:
+        proc = batch.start("--confirmations", "4")
+        wait_for(lambda: batch.receipts() >= 10)
+        assert node.rpc("evm_revert", [snapshot])
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        node.rpc("evm_setIntervalMining", [0])
+        node.rpc("evm_setAutomine", [True])
+    assert proc.returncode == 7
+    line = one_line(stderr)
+    assert "10 executed instruction(s) left their blocks (a reorganisation)" in line
+    assert "run the same command again" in line
+    out = batch.run("--confirmations", "0")
+    assert out.returncode == 0, out.stderr[-1500:]
+    batch.assert_exactly_once()
+
+
 def test_torn_and_repeated_lines__repaired_on_the_next_run(node, deployments, tmp_path):
     batch = Batch(node, deployments, tmp_path, "TORN", 20)
     assert batch.run().returncode == 0

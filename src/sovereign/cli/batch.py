@@ -10,7 +10,7 @@ from ape.cli.choices import AccountAliasPromptChoice
 
 from sovereign.cli.base import confirm, treasury_command
 from sovereign.inputs import InputError
-from sovereign.operations import signer
+from sovereign.operations import is_local, signer
 
 commands = click.Group()
 journal_group = click.Group("journal", help="The batch journal: check it against the chain.")
@@ -68,7 +68,16 @@ BURNER_OPTION = click.option(
     default=None,
     help="with --safe: the most gas one chunk's execTransaction may use (default 15,000,000)",
 )
-def batch(s, file, journal, burner_account, window, max_fee_gwei, safe_name, chunk_gas):
+@click.option(
+    "--confirmations",
+    type=click.IntRange(0, 1_000),
+    default=None,
+    help="blocks on top of the last receipt before the batch counts as done, its blocks "
+    "checked again (default: 0 on a local chain, 3 elsewhere)",
+)
+def batch(
+    s, file, journal, burner_account, window, max_fee_gwei, confirmations, safe_name, chunk_gas
+):
     """Execute FILE (CSV: instruction_id,action,recipient,amount; action mint or burn),
     exactly once per id. Every row is validated, checked against the chain (an id used
     on-chain with other terms is refused) and the whole batch simulated before the first
@@ -98,6 +107,8 @@ def batch(s, file, journal, burner_account, window, max_fee_gwei, safe_name, chu
         max_fee_gwei=max_fee_gwei,
         dry_run=s.dry_run,
         yes=s.yes,
+        # A local chain does not reorganise; a real one can, within a few blocks.
+        confirmations=(0 if is_local() else 3) if confirmations is None else confirmations,
     )
     summary = run_batch(rows, op, minter, burner, settings, confirm)
     if summary["status"] == "sent":
