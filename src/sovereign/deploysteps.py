@@ -110,23 +110,9 @@ class DeployJournal:
         ``None`` for a replayed transaction that created nothing."""
         if self.path is None:  # nothing to journal (tests, demo, bench): just send
             return send()
-        index, self.cursor = self.cursor, self.cursor + 1
-        if index < len(self.steps):
-            step = self.steps[index]
-            if step["label"] != label:
-                raise DeployError(
-                    f"step {index} of the interrupted deploy is {step['label']!r}, but this "
-                    f"deploy's step {index} is {label!r}: the configuration or the code changed; "
-                    "pass --replace to start over"
-                )
-            if step["status"] == "pending":
-                self._resolve(step)
-            if step["status"] == "done":
-                self.show(f"step {index + 1}: {label}: done before (tx {step['tx']})")
-                if contract_type:
-                    return artifacts.at(contract_type, step["address"])
-                return None
-            del self.steps[index:]  # sent and reverted, or never sent: send it now
+        done = self._replay(label)
+        if done is not None:
+            return artifacts.at(contract_type, done["address"]) if contract_type else None
         step = {
             "label": label,
             "status": "pending",
@@ -146,10 +132,32 @@ class DeployJournal:
         self._save()
         where = f" at {result.address}" if contract_type else ""
         self.show(
-            f"step {index + 1}: {label}{where} (block {receipt.block_number}, "
+            f"step {len(self.steps)}: {label}{where} (block {receipt.block_number}, "
             f"gas {receipt.gas_used:,})"
         )
         return result
+
+    def _replay(self, label: str) -> dict | None:
+        """Take the next step's place: its journaled step when that is done (replayed, not
+        sent), else ``None`` (the journal is cut there: sent and reverted, never sent, or
+        new), after which the caller sends it."""
+        index, self.cursor = self.cursor, self.cursor + 1
+        if index >= len(self.steps):
+            return None
+        step = self.steps[index]
+        if step["label"] != label:
+            raise DeployError(
+                f"step {index} of the interrupted deploy is {step['label']!r}, but this "
+                f"deploy's step {index} is {label!r}: the configuration or the code changed; "
+                "pass --replace to start over"
+            )
+        if step["status"] == "pending":
+            self._resolve(step)
+        if step["status"] == "done":
+            self.show(f"step {index + 1}: {label}: done before (tx {step['tx']})")
+            return step
+        del self.steps[index:]
+        return None
 
     def run_independent(self, sender, calls: list[tuple[str, object, str, tuple]]) -> None:
         """Steps of one sender that depend on none of each other, ``(label, contract,
@@ -161,26 +169,7 @@ class DeployJournal:
             for _, contract, method, args in calls:
                 getattr(contract, method)(*args, sender=sender)
             return
-        left = []
-        for label, contract, method, args in calls:
-            index = self.cursor
-            if index < len(self.steps):
-                step = self.steps[index]
-                if step["label"] != label:
-                    raise DeployError(
-                        f"step {index} of the interrupted deploy is {step['label']!r}, but this "
-                        f"deploy's step {index} is {label!r}: the configuration or the code "
-                        "changed; pass --replace to start over"
-                    )
-                if step["status"] == "pending":
-                    self._resolve(step)
-                if step["status"] == "done":
-                    self.cursor += 1
-                    self.show(f"step {index + 1}: {label}: done before (tx {step['tx']})")
-                    continue
-                del self.steps[index:]  # sent and reverted, or never sent: from here on
-            left.append((label, contract, method, args))
-            self.cursor += 1
+        left = [call for call in calls if self._replay(call[0]) is None]
         if not left:
             return
         web3 = chain.provider.web3

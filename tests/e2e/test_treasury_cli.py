@@ -13,21 +13,17 @@ test_operator_scripts), so the exit codes a shell sees are checked too."""
 
 import json
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from ape import networks
 from eth_utils import function_signature_to_4byte_selector
 
-from sovereign.manifest import load_system
 from sovereign.units import text_to_bytes32
-from tests.utils import ROOT
 from tests.utils.cli import ape_cli
+from tests.utils.deployed import EXCHANGE, deploy_funded, on_node
 from tests.utils.node import Node, free_port, node_params
 
 WAD = 10**18
-EXCHANGE = "0x2546BcD3c84621e976D8185a91A922aE77ECEc30"  # Anvil account 16
 
 
 # One node and one deployment for the module, on one test worker: every `ape run`
@@ -66,49 +62,7 @@ def deployed(node, tmp_path_factory, accounts):
     """Deployed by `ape run deploy`; 10,000,000 cash deposited into the vault for the
     reserve (its shares are the collateral); an exchange licensed by the CLI."""
     deployments = tmp_path_factory.mktemp("deployments")
-    treasury(
-        "deploy",
-        "--yes",
-        "--config",
-        str(ROOT / "deploy" / "local.yaml"),
-        node=node,
-        deployments=deployments,
-        check=True,
-    )
-    manifest = json.loads(next(deployments.glob("*.json")).read_text())
-    with networks.parse_network_choice(node.url):
-        system = load_system(manifest)
-        by_address = {a.address: a for a in accounts}
-        treasury_acct = by_address[manifest["deployer"]]
-        compliance = by_address[manifest["holders"]["compliance"]]
-        bank = by_address[manifest["holders"]["central-bank"]]
-        system.vault.setAllowlisted(
-            treasury_acct, True, text_to_bytes32("KYC-T"), sender=compliance
-        )
-        system.cash.mint(treasury_acct, 10_000_000 * 10**6, sender=bank)
-        system.cash.approve(system.vault, 2**256 - 1, sender=treasury_acct)
-        system.vault.deposit(10_000_000 * 10**6, system.reserve, sender=treasury_acct)
-    treasury(
-        "treasury",
-        "participants",
-        "add",
-        EXCHANGE,
-        "--ref",
-        "VASP-1",
-        "--yes",
-        node=node,
-        deployments=deployments,
-        check=True,
-    )
-    return deployments, manifest
-
-
-@contextmanager
-def on_node(node, deployments):
-    """The deployed System, for set-up and checks straight on the node (in-process)."""
-    manifest = json.loads(next(deployments.glob("*.json")).read_text())
-    with networks.parse_network_choice(node.url):
-        yield load_system(manifest)
+    return deployments, deploy_funded(node, deployments, accounts)
 
 
 def _fund(system, accounts, to: str, amount: int):
@@ -384,17 +338,19 @@ def test_bills_issue_buy_and_redeem_at_maturity(node, deployed, accounts):
 
 
 @pytest.fixture
-def keystore(accounts):
-    """The exchange's key in an ape keystore (alias cli_exchange, passphrase "s3cret"),
-    as an operator off a local chain would hold it; removed afterwards."""
+def keystore(accounts, node):
+    """The exchange's key in an ape keystore (alias cli_exchange_KIND, passphrase
+    "s3cret"), as an operator off a local chain would hold it; removed afterwards. One
+    alias per node kind: the kinds run on two workers at once, sharing ape's folder."""
     from ape import config
     from eth_account import Account
 
-    path = Path(config.DATA_FOLDER) / "accounts" / "cli_exchange.json"
+    alias = f"cli_exchange_{node.kind}"
+    path = Path(config.DATA_FOLDER) / "accounts" / f"{alias}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     key = next(a for a in accounts if a.address == EXCHANGE).private_key
     path.write_text(json.dumps(Account.encrypt(key, "s3cret")))
-    yield "cli_exchange"
+    yield alias
     path.unlink()
 
 
@@ -422,13 +378,13 @@ def test_oracle_report_then_redeem__signed_by_a_keystore_account(
 
     locked = treasury(*redeem, node=node, deployments=deployments)
     assert locked.returncode != 0
-    assert "set APE_ACCOUNTS_cli_exchange_PASSPHRASE" in locked.stderr
-    wrong = {"APE_ACCOUNTS_cli_exchange_PASSPHRASE": "guess"}
+    assert f"set APE_ACCOUNTS_{keystore}_PASSPHRASE" in locked.stderr
+    wrong = {f"APE_ACCOUNTS_{keystore}_PASSPHRASE": "guess"}
     out = treasury(*redeem, node=node, deployments=deployments, env=wrong)
     assert out.returncode != 0 and "could not be unlocked: wrong passphrase" in out.stderr
     assert (_balance(node, coin, EXCHANGE), _balance(node, cash, EXCHANGE)) == before
 
-    right = {"APE_ACCOUNTS_cli_exchange_PASSPHRASE": "s3cret"}
+    right = {f"APE_ACCOUNTS_{keystore}_PASSPHRASE": "s3cret"}
     out = treasury(*redeem, node=node, deployments=deployments, env=right, check=True)
     assert f"account {EXCHANGE}" in out.stdout
     assert _balance(node, coin, EXCHANGE) == before[0] - 250 * WAD
