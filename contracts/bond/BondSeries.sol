@@ -273,12 +273,8 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
 
     /// @notice The cash coupon `coupon` pays on `amount` tokens (rounded down, as it is paid).
     function couponOn(uint256 amount, uint256 coupon) public view returns (uint256) {
-        CouponSchedule.Dates memory s = _dates();
-        _checkCoupon(coupon, couponCountAtIssue);
-        (uint256 rate,) = couponRate(coupon);
-        (uint256 num, uint256 den) =
-            CouponSchedule.yearFraction(s, coupon, CouponSchedule.accrualStart(s, coupon), CouponSchedule.payDay(s, coupon));
-        return Math.mulDiv(amount, faceValue * rate * num, _one * den * WAD);
+        (uint256 n, uint256 d) = _couponFactor(_dates(), _checkCoupon(coupon, couponCountAtIssue));
+        return Math.mulDiv(amount, n, d);
     }
 
     /// @notice Cash coupon `coupon` owes all its record-date holders (rounded down; their claims sum to at most this).
@@ -423,22 +419,9 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
     /// whoever calls (a keeper may claim for the reserve). @dev Each must be due and
     /// fully funded, and not claimed before. Emits {CouponClaimed} each. Returns the cash paid.
     function claim(address holder, uint256[] calldata coupons) external nonReentrant returns (uint256 paid) {
+        CouponSchedule.Dates memory s = _dates();
         for (uint256 i; i < coupons.length; ++i) {
-            uint256 k = _checkCoupon(coupons[i], couponCount);
-            uint256 payDate = couponDate(k);
-            if (block.timestamp < payDate) revert BondCouponNotDue(k, payDate, block.timestamp);
-            (, bool known) = couponRate(k);
-            if (!known) revert BondRateNotFixed(k);
-            Coupon storage c = _coupons[k];
-            uint256 owed = couponOwed(k);
-            if (c.funded < owed) revert BondCouponNotFunded(k, owed, c.funded);
-            if (_claimed[holder].get(k)) revert BondAlreadyClaimed(holder, k);
-            uint256 amount = couponOn(balanceAtRecord(holder, k), k);
-            if (amount == 0) revert BondNothingToClaim(holder, k);
-            _claimed[holder].set(k);
-            c.claimed += amount.toUint128();
-            paid += amount;
-            emit CouponClaimed(k, holder, amount);
+            paid += _claimOne(s, holder, _checkCoupon(coupons[i], couponCount));
         }
         cash.safeTransfer(holder, paid);
     }
@@ -584,6 +567,31 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
         Math.Rounding r = ex ? (rounding == Math.Rounding.Floor ? Math.Rounding.Ceil : Math.Rounding.Floor) : rounding;
         int256 amount = int256(Math.mulDiv(faceValue * rate, num, den * WAD, r));
         return ex ? -amount : amount;
+    }
+
+    function _claimOne(CouponSchedule.Dates memory s, address holder, uint256 k) private returns (uint256 amount) {
+        uint256 payDate = CouponSchedule.payDay(s, k) * DAY;
+        if (block.timestamp < payDate) revert BondCouponNotDue(k, payDate, block.timestamp);
+        (, bool known) = couponRate(k);
+        if (!known) revert BondRateNotFixed(k);
+        (uint256 n, uint256 d) = _couponFactor(s, k);
+        Coupon storage c = _coupons[k];
+        uint256 owed = Math.mulDiv(supplyAtRecord(k), n, d);
+        if (c.funded < owed) revert BondCouponNotFunded(k, owed, c.funded);
+        if (_claimed[holder].get(k)) revert BondAlreadyClaimed(holder, k);
+        amount = Math.mulDiv(balanceAtRecord(holder, k), n, d);
+        if (amount == 0) revert BondNothingToClaim(holder, k);
+        _claimed[holder].set(k);
+        c.claimed += amount.toUint128();
+        emit CouponClaimed(k, holder, amount);
+    }
+
+    /// @dev Coupon `k` pays `amount * n / d` on `amount` tokens: face × rate × year fraction per whole token.
+    function _couponFactor(CouponSchedule.Dates memory s, uint256 k) private view returns (uint256 n, uint256 d) {
+        (uint256 rate,) = couponRate(k);
+        (uint256 num, uint256 den) =
+            CouponSchedule.yearFraction(s, k, CouponSchedule.accrualStart(s, k), CouponSchedule.payDay(s, k));
+        return (faceValue * rate * num, _one * den * WAD);
     }
 
     function _dates() private view returns (CouponSchedule.Dates memory) {
