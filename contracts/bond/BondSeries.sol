@@ -206,12 +206,12 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
 
     /// @notice `holder`'s balance when coupon `coupon`'s record date began.
     function balanceAtRecord(address holder, uint256 coupon) public view returns (uint256) {
-        return _holdings[holder].upperLookupRecent(uint48(coupon));
+        return _holdings[holder].upperLookupRecent(uint48(Math.min(coupon, couponCountAtIssue)));
     }
 
     /// @notice The supply when coupon `coupon`'s record date began.
     function supplyAtRecord(uint256 coupon) public view returns (uint256) {
-        return _supply.upperLookupRecent(uint48(coupon));
+        return _supply.upperLookupRecent(uint48(Math.min(coupon, couponCountAtIssue)));
     }
 
     /// @notice How many record dates have begun by `timestamp` (the coupon period a transfer then counts in).
@@ -351,6 +351,7 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
         if (price > maxPrice) revert BondPriceAboveLimit(price, maxPrice);
         if (amount > auctionRemaining) revert BondAuctionExhausted(amount, auctionRemaining);
         cost = quote(amount);
+        if (cost == 0) revert BondNothingToPay(amount);
         auctionRemaining -= amount;
         _mint(msg.sender, amount);
         emit Sold(msg.sender, amount, price, _accrued(block.timestamp, Math.Rounding.Ceil), cost);
