@@ -33,6 +33,9 @@ EXPORTED = (
     "TBillSeries",
     "TBillVault",
     "VaultNavFeed",
+    "BondRegistry",
+    "BondSeries",
+    "BondValueFeed",
     "MockERC20",
 )
 # Safe 1.4.1 (two-person approval, sovereign.safeops): deployed and journaled like the

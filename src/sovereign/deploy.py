@@ -2,9 +2,9 @@
 
 ``deploy_system`` runs the seven phases of ``sovereign.deployphases`` in order (the
 AccessManager; settlement cash and the stablecoin; the reserve; the T-bill registry,
-vault and NAV feed; oracle stubs for the collateral; the initial parameters, set while
-no function is mapped to a role; the permissions and the admin hand-over). Every step
-is a transaction the deploy journal and the manifest record.
+vault and NAV feed, and the bond registry; oracle stubs for the collateral; the initial
+parameters, set while no function is mapped to a role; the permissions and the admin
+hand-over). Every step is a transaction the deploy journal and the manifest record.
 """
 
 from __future__ import annotations
@@ -125,6 +125,10 @@ class System:
     vault: object = None
     vault_feed: object = None
     feeds: dict[str, object] = field(default_factory=dict)
+    bond_registry: object = None
+    # A listed bond's BondValueFeed by ISIN (``ape treasury bonds feeds``; its clean
+    # price feed is ``feeds[ISIN]``).
+    bond_feeds: dict[str, object] = field(default_factory=dict)
 
     def contracts(self) -> dict[str, object]:
         named = {
@@ -135,9 +139,11 @@ class System:
             "TBillRegistry": self.registry,
             "TBillVault": self.vault,
             "VaultNavFeed": self.vault_feed,
+            "BondRegistry": self.bond_registry,
         }
         named = {k: v for k, v in named.items() if v is not None}
         named.update({f"feed:{k}": v for k, v in self.feeds.items()})
+        named.update({f"bond-feed:{k}": v for k, v in self.bond_feeds.items()})
         return named
 
 
@@ -162,6 +168,7 @@ def deploy_system(
     cash, stablecoin = phase.deploy_cash_and_stablecoin(run, config, manager, cash_address)
     reserve = phase.deploy_reserve(run, config, manager, stablecoin, cash)
     registry, vault, vault_feed = phase.deploy_tbill_vault(run, config, manager, cash, stablecoin)
+    bond_registry = phase.deploy_bond_registry(run, config, manager, cash)
     system = System(
         manager,
         cash,
@@ -172,6 +179,7 @@ def deploy_system(
         registry=registry,
         vault=vault,
         vault_feed=vault_feed,
+        bond_registry=bond_registry,
     )
     feeds = phase.deploy_collateral_feeds(run, system, collateral)
     phase.set_initial_parameters(run, system, collateral, feeds)

@@ -9,6 +9,8 @@ phase may gain steps only at a new label, never rename or reorder one.
    stablecoin;
 3. ``deploy_reserve``: the reserve, and the stablecoin's one-time wiring to it;
 4. ``deploy_tbill_vault``: the T-bill registry, the vault and the feed that prices its shares;
+   then ``deploy_bond_registry``: the coupon-bond registry, which accepts only BondSeries'
+   creation code (its hash, from the shipped artifacts, is fixed at construction);
 5. ``deploy_collateral_feeds``: an oracle stub for each collateral asset without a feed;
 6. ``set_initial_parameters``: set by the deployer as admin while no function is mapped to
    a role yet (an unmapped function is the admin's), so the deployer never holds an
@@ -123,6 +125,31 @@ def deploy_tbill_vault(run: Deployment, config: SystemConfig, manager, cash, sta
     return registry, vault, vault_feed
 
 
+def series_code_hash() -> bytes:
+    """keccak256 of BondSeries' creation code as shipped: the only code BondRegistry takes."""
+    from eth_utils import keccak
+
+    return keccak(series_creation_code())
+
+
+def series_creation_code() -> bytes:
+    """BondSeries' creation code (without constructor arguments), from the shipped types:
+    what ``BondRegistry.createSeries`` is given with each series' terms."""
+    return bytes(artifacts.contract_type("BondSeries").deployment_bytecode.to_bytes())
+
+
+def deploy_bond_registry(run: Deployment, config: SystemConfig, manager, cash):
+    """Phase 4, continued: the bond registry (coupons and principal in settlement cash,
+    auction proceeds to ``config.treasury``, else the deployer, as for bills)."""
+    return run.deploy(
+        "BondRegistry",
+        manager.address,
+        cash.address,
+        config.treasury or run.deployer.address,
+        series_code_hash(),
+    )
+
+
 def deploy_collateral_feeds(
     run: Deployment, system: System, collateral: list[CollateralSpec]
 ) -> list:
@@ -231,6 +258,8 @@ def grant_permissions(
         (system.registry, "TBillRegistry"),
         (system.vault, "TBillVault"),
     ]
+    if system.bond_registry is not None:
+        contracts.append((system.bond_registry, "BondRegistry"))
     contracts += [(feed, "ReportedPriceFeed") for feed in system.feeds.values()]
     # None of these calls depends on another: they are sent together, pipelined.
     calls = [c for contract, name in contracts for c in wire_functions(manager, contract, name)]

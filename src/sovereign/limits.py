@@ -61,6 +61,21 @@ MAX_MARKDOWN_BPS = 5_000
 # A bill bought by the vault matures at least this long after the purchase.
 MIN_TIME_TO_MATURITY = DAY
 
+# ------------------------------------------------------------------ BondSeries
+# After a payment date, how long an unfunded coupon may still be funded before a default
+# (the usual grace period for interest in sovereign indentures); after the redemption
+# date, how long a short principal pool may still be funded (as for bills).
+COUPON_GRACE = 30 * DAY
+PRINCIPAL_GRACE = 3 * DAY
+
+# ------------------------------------------------------------------ BondRegistry
+# The governor's largest haircut for a remaining-maturity tier [bps]: more is a
+# de-listing in disguise.
+MAX_MATURITY_HAIRCUT_BPS = 5_000
+# The upper bound of each tier's remaining maturity [s] (TIER_LIMITS(i)); the fifth
+# tier, beyond ten years, is open-ended.
+MATURITY_TIER_LIMITS = (365 * DAY, 3 * 365 * DAY, 5 * 365 * DAY, 10 * 365 * DAY)
+
 # contract name (as deployed) -> the names of its constants mirrored here.
 MIRRORED: dict[str, tuple[str, ...]] = {
     "SovereignAccessManager": (
@@ -88,6 +103,8 @@ MIRRORED: dict[str, tuple[str, ...]] = {
     ),
     "TBillSeries": ("GRACE_PERIOD",),
     "TBillVault": ("MAX_LOTS", "MAX_MARKDOWN_BPS", "MIN_TIME_TO_MATURITY"),
+    "BondSeries": ("COUPON_GRACE", "PRINCIPAL_GRACE"),
+    "BondRegistry": ("MAX_MATURITY_HAIRCUT_BPS",),
 }
 # The contract's view of a mirror that is not named like it (OpenZeppelin's own views).
 VIEWS = {"EXPIRATION": "expiration", "MIN_SETBACK": "minSetback"}

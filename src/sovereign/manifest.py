@@ -34,6 +34,8 @@ def _kind(name: str) -> str | None:
     """The contract type of a manifest entry: its name, or a feed's (``feed:SB30``)."""
     if name.startswith("feed:"):
         return "ReportedPriceFeed"
+    if name.startswith("bond-feed:"):
+        return "BondValueFeed"
     return name if name in artifacts.EXPORTED else None
 
 
@@ -118,6 +120,32 @@ def write_manifest(
     return data
 
 
+def add_contracts(path: Path, created: dict[str, tuple[str, object]]) -> dict:
+    """Record contracts deployed after the system in its manifest at ``path``: ``created``
+    maps an entry name (``feed:SL0000000018``, ``bond-feed:SL0000000018``) to its address
+    and creation receipt. The file is replaced atomically; returns the new manifest."""
+    data = json.loads(path.read_text())
+    for name, (address, receipt) in created.items():
+        data["contracts"][name] = {
+            "address": address,
+            "tx": receipt.txn_hash,
+            "block": receipt.block_number,
+            "code_hash": code_hash(address),
+        }
+        data.setdefault("transactions", []).append(
+            {
+                "step": f"deploy {name}",
+                "tx": receipt.txn_hash,
+                "block": receipt.block_number,
+                "from": receipt.sender,
+            }
+        )
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
+    os.replace(tmp, path)
+    return data
+
+
 def load_manifest(path: Path) -> dict:
     """The manifest at ``path``, checked against the connected chain; one line if not."""
     if not path.is_file():
@@ -198,7 +226,11 @@ def load_system(data: dict) -> System:
         registry=instances.get("TBillRegistry"),
         vault=instances.get("TBillVault"),
         vault_feed=instances.get("VaultNavFeed"),
+        bond_registry=instances.get("BondRegistry"),
         feeds={k.split(":", 1)[1]: v for k, v in instances.items() if k.startswith("feed:")},
+        bond_feeds={
+            k.split(":", 1)[1]: v for k, v in instances.items() if k.startswith("bond-feed:")
+        },
     )
 
 
@@ -211,6 +243,7 @@ CONTRACT_LABELS = {
     "TBillRegistry": "registry",
     "TBillVault": "vault",
     "VaultNavFeed": "vault-nav-feed",
+    "BondRegistry": "bond-registry",
 }
 
 

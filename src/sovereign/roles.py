@@ -75,6 +75,15 @@ FUNCTION_ROLES: dict[str, dict[str, Role]] = {
         "openAuction": Role.DEBT_OFFICE,
         "closeAuction": Role.DEBT_OFFICE,
     },
+    # The governor's haircut tiers by remaining maturity take its delay, as its other
+    # parameters; the debt office's issuance, auctions and calls take none, as for bills.
+    "BondRegistry": {
+        "createSeries": Role.DEBT_OFFICE,
+        "openAuction": Role.DEBT_OFFICE,
+        "closeAuction": Role.DEBT_OFFICE,
+        "callBond": Role.DEBT_OFFICE,
+        "setMaturityHaircuts": Role.GOVERNOR,
+    },
     "TBillVault": {
         "buy": Role.VAULT_MANAGER,
         "redeemMatured": Role.VAULT_MANAGER,

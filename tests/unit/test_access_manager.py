@@ -20,6 +20,7 @@ def _targets(system):
         "Reserve": system.reserve,
         "TBillRegistry": system.registry,
         "TBillVault": system.vault,
+        "BondRegistry": system.bond_registry,
     }
 
 

@@ -11,6 +11,7 @@ that no mirror names fails the test, so a constant added to a contract is mirror
 """
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -28,10 +29,41 @@ ROLE_CONSTANTS = {"ADMIN_ROLE": Role.ADMIN, "PUBLIC_ROLE": Role.PUBLIC}
 
 
 def _deployed(system, make_series) -> dict[str, object]:
-    """One instance of each contract type the system deploys, by contract type name."""
+    """One instance of each contract type the system deploys, by contract type name (and
+    a T-bill and a bond series, which the registries create)."""
     out = {c.contract_type.name: c for c in system.contracts().values()}
     out["TBillSeries"] = make_series("MIRROR", 30)
+    out["BondSeries"] = _bond_series(system)
     return out
+
+
+def _bond_series(system):
+    """A five-year bond created through the bond registry by the debt office."""
+
+    from ape import chain
+
+    from sovereign import artifacts
+    from sovereign.bondterms import BondTerms, timestamp_day
+    from sovereign.deployphases import series_creation_code
+
+    issue = timestamp_day(chain.pending_timestamp).replace(day=1)
+    terms = BondTerms(
+        "Mirror Bond",
+        "SL0000000011",
+        "eSHL",
+        6,
+        100 * 10**6,
+        issue,
+        issue.replace(year=issue.year + 1),
+        issue.replace(year=issue.year + 5),
+        coupon_rate=Decimal("0.05"),
+    )
+    registry = system.bond_registry
+    receipt = registry.createSeries(
+        terms.as_struct(), series_creation_code(), sender=system.holders.debt_office
+    )
+    created = receipt.events.filter(registry.SeriesCreated)[0].series
+    return artifacts.at("BondSeries", created)
 
 
 def _constants(contract) -> set[str]:
@@ -83,6 +115,25 @@ def test_limits_mirror_the_contracts(system, make_series):
             elsewhere |= {f"ACTION_{action.upper()}" for action in ACTION_CODES}
         unmirrored = _constants(contract) - set(mirrored) - elsewhere
         assert not unmirrored, f"{name}: public constants without a Python mirror: {unmirrored}"
+
+
+def test_maturity_tiers_mirror_the_bond_registry(system):
+    """BondRegistry.TIER_LIMITS is a public array (a view with an index, so not found by
+    the constants' scan): each tier's bound, mirrored for the CLI's words."""
+    registry = system.bond_registry
+    assert tuple(registry.TIER_LIMITS(i) for i in range(4)) == limits.MATURITY_TIER_LIMITS
+
+
+def test_bond_registry_takes_only_the_shipped_bond_series_code(system, project):
+    """The deploy gives the registry the hash of BondSeries' creation code as shipped, which
+    is the compiled one; ``bonds issue`` passes that code."""
+    from eth_utils import keccak
+
+    from sovereign.deployphases import series_code_hash, series_creation_code
+
+    compiled = project.BondSeries.contract_type.deployment_bytecode.to_bytes()
+    assert series_creation_code() == compiled
+    assert bytes(system.bond_registry.seriesCodeHash()) == series_code_hash() == keccak(compiled)
 
 
 def test_pause_flags__parsed_named_and_worded():

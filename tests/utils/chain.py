@@ -19,21 +19,25 @@ def travel(seconds: int) -> None:
 
 def dummy_args(abi, filler_address: str) -> list:
     """Plausible arguments for every input of ``abi`` (used to hit access checks)."""
-    out = []
-    for inp in abi.inputs:
-        t = inp.type
-        if t == "address":
-            out.append(filler_address)
-        elif t.startswith("uint") or t.startswith("int"):
-            out.append(1)
-        elif t == "bytes32":
-            out.append(ref("dummy"))
-        elif t == "bool":
-            out.append(True)
-        elif t.endswith("[]"):
-            out.append([])
-        elif t in ("string", "bytes"):
-            out.append("x" if t == "string" else b"x")
-        else:
-            raise NotImplementedError(f"no dummy for {t}")
-    return out
+    return [_dummy(inp.type, inp.components, filler_address) for inp in abi.inputs]
+
+
+def _dummy(t: str, components, filler_address: str):
+    if t == "tuple":  # a struct: a dummy for each of its fields
+        return tuple(_dummy(c.type, c.components, filler_address) for c in components)
+    if t.endswith("]") and not t.endswith("[]"):  # a fixed-size array, e.g. uint16[5]
+        base, size = t[: t.rindex("[")], int(t[t.rindex("[") + 1 : -1])
+        return [_dummy(base, components, filler_address) for _ in range(size)]
+    if t.endswith("[]"):
+        return []
+    if t == "address":
+        return filler_address
+    if t.startswith("uint") or t.startswith("int"):
+        return 1
+    if t == "bytes32":
+        return ref("dummy")
+    if t == "bool":
+        return True
+    if t in ("string", "bytes"):
+        return "x" if t == "string" else b"x"
+    raise NotImplementedError(f"no dummy for {t}")
