@@ -274,6 +274,36 @@ def _unpause(flags_type) -> Callable:
     return say
 
 
+def maturity_tiers(values) -> str:
+    """The bond registry's haircut tiers: ``up to 1 year 2.00%, …, beyond 10 years 25.00%``."""
+    from sovereign.limits import MATURITY_TIER_LIMITS
+
+    years = [limit // (365 * 86_400) for limit in MATURITY_TIER_LIMITS]
+    names = [f"up to {y} year{'s' if y > 1 else ''}" for y in years] + [f"beyond {years[-1]} years"]
+    return ", ".join(f"{n} {Fmt.bps(v)}" for n, v in zip(names, values, strict=True))
+
+
+def _series_name(d: Describer, series) -> str:
+    """A bond series by its ISIN, read from chain, with its address."""
+    from sovereign import artifacts
+
+    try:
+        return f"{artifacts.at('BondSeries', series).isin()} ({to_checksum_address(series)})"
+    except Exception:  # noqa: BLE001 - not a series (yet): the address alone
+        return d.addr(series)
+
+
+def _bonds(series, amount) -> str:
+    """An amount of a bond series in its own units and symbol, or in raw units."""
+    from sovereign import artifacts
+
+    try:
+        bond = artifacts.at("BondSeries", series)
+        return f"{format_amount(int(amount), int(bond.decimals()))} {bond.isin()}"
+    except Exception:  # noqa: BLE001 - not a series (yet)
+        return f"{int(amount):,} units"
+
+
 def _functions(d: Describer, target, selectors) -> str:
     return ", ".join(d.fmt.fn(to_bytes(s)) for s in selectors) or "no function"
 
@@ -344,6 +374,23 @@ WORDS: dict[tuple[str, str], Callable[..., str]] = {
         f"point {d.contract_name(t)} at the reserve {d.addr(reserve)}"
     ),
     ("TBillVault", "setDepositCap"): _cap,
+    # ----------------------------------------------------------- bonds
+    ("BondRegistry", "setMaturityHaircuts"): lambda d, t, values: (
+        f"set the maturity haircuts of {d.contract_name(t)} to {maturity_tiers(values)}"
+    ),
+    ("BondRegistry", "createSeries"): lambda d, t, terms, code: (
+        f"create the bond series {terms[1]} ({terms[0]}) at {d.contract_name(t)}"
+    ),
+    ("BondRegistry", "openAuction"): lambda d, t, series, price, amount: (
+        f"open the auction of {_series_name(d, series)} at a clean price of "
+        f"{d.amount(price, d.cash)} per bond, for {_bonds(series, amount)}"
+    ),
+    ("BondRegistry", "closeAuction"): lambda d, t, series: (
+        f"close the auction of {_series_name(d, series)}"
+    ),
+    ("BondRegistry", "callBond"): lambda d, t, series, index: (
+        f"call {_series_name(d, series)} at its call option {index}"
+    ),
     ("TBillVault", "unpause"): _unpause(VaultPause),
     # ----------------------------------------------------------- the manager
     ("SovereignAccessManager", "grantRole"): _grant,

@@ -157,3 +157,34 @@ def test_words__every_governed_call(
     assert outside.words == (
         f"call {alice.address} (alice) (function 0x12345678, outside the system)"
     )
+
+
+def test_words__the_bond_registry__who_may_do_what(system, manager, governor, labels):
+    """The bond registry's wiring, as the role matrix states it: the governor sets the
+    maturity haircuts, through its delay (a scheduled operation, said in words); the debt
+    office's issuance, auctions and calls take no delay."""
+    from sovereign.roles import FUNCTION_ROLES
+
+    registry = system.bond_registry
+    assert FUNCTION_ROLES["BondRegistry"] == {
+        "createSeries": Role.DEBT_OFFICE,
+        "openAuction": Role.DEBT_OFFICE,
+        "closeAuction": Role.DEBT_OFFICE,
+        "callBond": Role.DEBT_OFFICE,
+        "setMaturityHaircuts": Role.GOVERNOR,
+    }
+    debt_office = system.holders.debt_office
+    for method, role in FUNCTION_ROLES["BondRegistry"].items():
+        holder = governor if role is Role.GOVERNOR else debt_office
+        perm = governance.permission(manager, holder, registry, method)
+        delay = system.config.governor_delay if role is Role.GOVERNOR else 0
+        assert (perm.immediate, perm.delay) == (delay == 0, delay), method
+    known = {op.operation_id for op in read_pending(system, labels)}
+    _schedule(system, governor, registry, "setMaturityHaircuts", [100, 500, 900, 1_500, 2_500])
+    (op,) = _new(system, labels, known)
+    assert op.function == "BondRegistry.setMaturityHaircuts"
+    assert op.words == (
+        "set the maturity haircuts of BondRegistry to up to 1 year 1.00%, up to 3 years 5.00%, "
+        "up to 5 years 9.00%, up to 10 years 15.00%, beyond 10 years 25.00%"
+    )
+    assert op.executable_at - chain.blocks.head.timestamp <= system.config.governor_delay

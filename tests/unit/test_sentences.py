@@ -49,6 +49,14 @@ TIME_NAMES = {
     "issueDate",
     "deadline",
     "nextMaturity",
+    # the bond series'
+    "recordDate",
+    "payDate",
+    "callDate",
+    "noticeBy",
+    "redemptionDate",
+    "fixingTime",
+    "updatedAt",
 }
 
 UNITS = Units(coin=PKRC, cash=ESHL, labels={TREASURY: "treasury", MINTER: "minter"})
@@ -325,4 +333,53 @@ def test_unknown_errors_fall_back_with_formatted_values():
     # a known error whose inputs do not fit falls back too, and never raises
     assert sentence("ReserveInsufficientCash", {"required": "x"}, UNITS) == (
         "ReserveInsufficientCash(required=x)"
+    )
+
+
+# ---------------------------------------------------------------- bonds
+
+BOND = Token("SLB500000017", 6)
+UNITS_BOND = Units(coin=PKRC, cash=Token("eSHL", 6), token=BOND)
+MAY_18 = 1_810_598_400  # 2027-05-18 00:00:00 UTC
+
+
+def test_bond_terms_refused__names_the_rule_and_the_value():
+    text = sentence(
+        "BondInvalidTerms",
+        {"reason": b"maturityOffSchedule".ljust(32, b"\0"), "value": MAY_18},
+        UNITS_BOND,
+    )
+    assert text == (
+        "the bond's terms are refused: the maturity 2027-05-18 00:00:00 UTC is not a whole "
+        "number of coupon periods after the first coupon date: move one of them"
+    )
+    unknown = sentence("BondInvalidTerms", {"reason": CASE, "value": 5}, UNITS_BOND)
+    assert unknown == "the bond's terms are refused (CASE-7, value 5)"
+
+
+def test_bond_coupon_not_funded__in_cash__with_the_command():
+    text = sentence(
+        "BondCouponNotFunded", {"coupon": 0, "owed": 50_000 * 10**6, "funded": 0}, UNITS_BOND
+    )
+    assert text == (
+        "coupon 0 of bond SLB500000017 holds 0.00 eSHL of the 50,000.00 eSHL owed: it is paid "
+        "only when fully funded (ape treasury bonds fund-coupon SLB500000017)"
+    )
+
+
+def test_bond_sale_closed__says_why():
+    closed = sentence("BondSaleClosed", {"reason": b"closed".ljust(32, b"\0")}, UNITS_BOND)
+    assert closed == (
+        "bond SLB500000017 is not for sale: no auction is open: the debt office opens one "
+        "first (ape treasury bonds auction)"
+    )
+
+
+def test_bond_registry_haircut_tiers__bounds_in_percent():
+    text = sentence(
+        "RegistryHaircutOutOfBounds", {"tier": 2, "value": 500, "previous": 600, "max": 5000}, UNITS
+    )
+    assert text == (
+        "maturity tier 2's haircut 5.00% must be at most 50.00% and not below the shorter "
+        "tier's 6.00%"
     )
