@@ -189,7 +189,8 @@ SENTENCES: dict[str, Entry] = {
     ),
     "BondPrincipalShort": _principal_short,
     "BondRateAlreadyFixed": lambda i, f: (
-        f"the rate of coupon {f.n(i['coupon'])} is fixed already, at {f.bps(int(i['rateWad']) // 10**14)}"
+        f"the rate of coupon {f.n(i['coupon'])} is fixed already, at "
+        f"{f.bps(int(i['rateWad']) // 10**14)} a year"
     ),
     "BondRateNotFixed": lambda i, f: (
         f"the floating rate of coupon {f.n(i['coupon'])} of {_bond(f)} is not fixed yet (ape "
