@@ -83,7 +83,16 @@ def read_status(system, manifest: dict | None = None) -> dict:
         "paused": paused.names(),
         "assets": assets,
         "vault": ladder,
+        "bonds": read_bonds(system, now),
     }
+
+
+def read_bonds(system, now: int) -> list[dict]:
+    """Every bond series of the registry: next coupon, accrued interest, clean and dirty
+    price, and what the reserve counts of it (``sovereign.bonds.read_bond``)."""
+    from sovereign.bonds import all_series, read_bond
+
+    return [read_bond(system, series, now) for series in all_series(system.bond_registry)]
 
 
 def read_ladder(system) -> dict:
@@ -168,6 +177,36 @@ def render_status(status: dict, console: Console | None = None) -> None:
     console.print(assets)
     if status.get("vault"):
         render_ladder(status["vault"], status["cash"]["decimals"], console)
+    if status.get("bonds"):
+        render_bonds(status["bonds"], status["cash"]["decimals"], console)
+
+
+def render_bonds(bonds: list[dict], cash_decimals: int, console: Console) -> None:
+    """One row per bond series; prices and interest per bond, in cash."""
+    from sovereign.bonds import day, signed_cash
+
+    table = Table(title="Bonds (prices and interest per bond)")
+    columns = ("series", "next coupon", "accrued", "clean", "dirty", "reserve holds", "counted")
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("series", "next coupon") else "right")
+    for b in bonds:
+        if b["default"]["defaulted"]:
+            upcoming = "DEFAULT"
+        elif b["next_coupon_date"] is None:
+            upcoming = f"none: redeems {day(b['redemption']['date'])}"
+        else:
+            upcoming = f"{day(b['next_coupon_date'])} (#{b['next_coupon']})"
+        counted = b["reserve"]["counted_value_wad"] if b["reserve"] else None
+        table.add_row(
+            b["isin"],
+            upcoming,
+            signed_cash(b["accrued"], cash_decimals),
+            b["clean_price"] or "-",
+            b["dirty_price"] or "-",
+            format_amount(b["reserve_holding"], b["decimals"]),
+            format_amount(counted, 18) if counted is not None else "not listed",
+        )
+    console.print(table)
 
 
 def render_ladder(ladder: dict, cash_decimals: int, console: Console) -> None:

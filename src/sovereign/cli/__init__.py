@@ -9,6 +9,7 @@ import click
 from sovereign.cli import (
     batch,
     bills,
+    bonds,
     cash,
     coin,
     collateral,
@@ -51,6 +52,7 @@ for module in (
     collateral,
     vault,
     bills,
+    bonds,
     participants,
     oracle,
     pauses,

@@ -244,3 +244,47 @@ def vault_cap(s, amount):
         current=(current, show(current)),
         new=(new, show(new)),
     )
+
+
+# ------------------------------------------------------------------ bonds
+
+
+@treasury_command(group, "maturity-haircuts", role="governor")
+@click.argument("tiers", metavar="BPS,BPS,BPS,BPS,BPS")
+def maturity_haircuts(s, tiers):
+    """Set the bond registry's haircut tiers by remaining maturity (up to 1, 3, 5 and 10
+    years, and beyond), five basis-point values, e.g. 200,600,1000,1800,2500. Each every
+    BondValueFeed applies; bounds: 0 to 5,000 bps, none below the shorter tier before it."""
+    from sovereign.calls import maturity_tiers
+
+    registry = s.system.bond_registry
+    if registry is None:
+        from sovereign.operations import OperationRefused
+
+        raise OperationRefused("this deployment has no bond registry")
+    parts = [p.strip() for p in tiers.split(",")]
+    if len(parts) != 5 or not all(p.isascii() and p.isdigit() for p in parts):
+        raise InputError(
+            f"{tiers!r}: give five whole basis-point values, e.g. 200,600,1000,1800,2500"
+        )
+    new = [int(p) for p in parts]
+    for i, value in enumerate(new):
+        within(
+            value,
+            new[i - 1] if i else 0,
+            limits.MAX_MATURITY_HAIRCUT_BPS,
+            f"tier {i}'s haircut",
+            bps,
+            "the tier before it to BondRegistry.MAX_MATURITY_HAIRCUT_BPS",
+        )
+    current = [int(v) for v in registry.maturityHaircuts()]
+    return change(
+        s,
+        registry,
+        "setMaturityHaircuts",
+        (new,),
+        param="maturity-haircuts",
+        what="the maturity haircuts of BondRegistry",
+        current=(current, maturity_tiers(current)),
+        new=(new, maturity_tiers(new)),
+    )
