@@ -14,13 +14,21 @@ command). The system is deployed by `ape treasury deploy` into a temporary
 SOVEREIGN_DEPLOYMENTS folder, never into deployments/.
 
 Not treasury commands, and so done by the demo itself and printed in parentheses: the
-tokenized bond (a mock ERC-20 the debt office holds), an exchange paying a customer
-(a market transfer), the customer's refused transfer while frozen, and the clock
-(the governor's delay, a feed going stale and the bills' maturity).
+tokenized bond SB30 (a mock ERC-20 the debt office holds, the collateral of the first
+chapters), an exchange paying a customer (a market transfer), the customer's refused
+transfer while frozen, and the clock (the governor's delay, a feed going stale, the
+bills' maturity, the coupon dates).
+
+The last chapter is a real coupon bond (BondSeries, through `ape treasury bonds`): a
+five-year 5% semi-annual bond issued and auctioned through the BondRegistry, 20,000 of
+it bought for the reserve and listed as collateral through its BondValueFeed, two
+coupons funded at their record dates and claimed for the reserve, and a table of the
+collateral ratio at six dates, which the accrued interest moves between coupons.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -30,12 +38,16 @@ from ape import accounts, chain, project
 from ape.logging import logger
 
 from sovereign import apefix
+from sovereign.bonds import find_series
 from sovereign.demo_story import (
     Clock,
     StoryBroken,
     Treasury,
+    add_months,
+    bond_reading,
     holder_names,
     render_before_after,
+    render_readings,
     render_role_holders,
     snapshot,
 )
@@ -79,6 +91,95 @@ collateral:
     haircut_bps: 0
     price: "1.00"
 """
+
+
+BOND = "SLB500000017"  # an ISIN: SL (Sierra Leone), B5 (a five-year bond), check digit 7
+
+
+def refresh_prices(treasury: Treasury, *, bond: bool = True) -> None:
+    """The reporter refreshes every stub a day old (their heartbeat is a day)."""
+    treasury("oracle", "report", "SB30", "0.98", "--yes")
+    treasury("oracle", "report", "eSHL", "1.00", "--yes")
+    if bond:
+        treasury("oracle", "report", BOND, "99.50", "--yes")
+
+
+def repay_bill(treasury: Treasury, code: str) -> None:
+    treasury("bills", "fund", code, "--yes")
+    treasury("bills", "redeem", code, "--yes")
+
+
+def bond_chapter(treasury: Treasury, clock: Clock, system):
+    """A 5-year 5% semi-annual bond: issued through the registry, sold at auction (part to
+    the reserve, which lists it through a BondValueFeed), two coupons paid; the collateral
+    ratio read at a few dates, moved by the accrued interest between coupons."""
+    chapter("A five-year bond with coupons, held by the reserve")
+    today = clock.today()
+    issue = today if today.day <= 27 else today.replace(day=27)  # no month-end rule needed
+    first, maturity = add_months(issue, 6), add_months(issue, 60)
+    step(f"The debt office issues {BOND}: 5% a year, paid every six months, for five years")
+    treasury(
+        "bonds", "issue", BOND, "--name", f"Sovereign Bond {maturity.year}", "--face", "100.00",
+        "--coupon", "5%", "--frequency", "semi-annual", "--day-count", "ACT/ACT-ICMA",
+        "--issue-date", issue.isoformat(), "--first-coupon", first.isoformat(),
+        "--maturity", maturity.isoformat(), "--record-days", "15",
+        "--price", "99.50", "--amount", "100,000", "--yes",
+    )  # fmt: skip
+    step("An investor buys 10,000 bonds; the treasury buys 20,000 for the reserve")
+    treasury("cash", "issue", accounts.test_accounts[13].address, "1,000,000", "--yes")
+    treasury(
+        "bonds", "buy", BOND, "10,000", "--max-price", "99.50", "--account", "TEST::13", "--yes"
+    )
+    buy = ("bonds", "buy", BOND, "20,000", "--max-price", "99.50", "--to", "reserve")
+    treasury(*buy, "--account", "TEST::0", "--yes")
+    step("The debt office deploys the bond's feeds; the governor lists it as collateral (1 day)")
+    treasury("bonds", "feeds", BOND, "--yes")
+    system = load_system(load_manifest(manifest_path()))
+    listing = ("bonds", "collateral", BOND, "--price", "99.50", "--heartbeat", "86400")
+    listing += ("--haircut", "0", "--cap", "5000")
+    treasury(*listing, "--yes")
+    clock.advance(1, "the governor's delay passes")
+    refresh_prices(treasury, bond=False)
+    treasury(*listing, "--yes")
+    series = find_series(system.bond_registry, BOND)
+    readings = [bond_reading(system, series, "listed")]
+    note("the reserve counts each bond at its clean price plus accrued interest, less the")
+    note("registry's haircut for its remaining maturity: 18% beyond 5 years, 10% from 3 to 5")
+
+    clock.advance(60, "interest accrues")
+    refresh_prices(treasury)
+    readings.append(bond_reading(system, series, "two months on"))
+    record = first - dt.timedelta(days=15)
+    clock.advance_to(record - dt.timedelta(days=1), "the eve of the first record date")
+    step("SLTB-6M matured meanwhile: the treasury repays it, the vault redeems it")
+    refresh_prices(treasury)
+    repay_bill(treasury, "SLTB-6M")
+    readings.append(bond_reading(system, series, "eve of record date"))
+    clock.advance(1, "the record date: the coupon is now the holders' of record")
+    refresh_prices(treasury)
+    readings.append(bond_reading(system, series, "record date (ex-coupon)"))
+    step("The treasury funds the first coupon (from its record date on)")
+    treasury("bonds", "fund-coupon", BOND, "--yes")
+    clock.advance_to(first, "the first coupon date")
+    step("Anyone claims the reserve's coupon for it; the investor claims its own")
+    treasury("bonds", "claim", BOND, "--holder", "reserve", "--yes")
+    treasury("bonds", "claim", BOND, "--account", "TEST::13", "--yes")
+    refresh_prices(treasury)
+    readings.append(bond_reading(system, series, "coupon 0 claimed"))
+
+    second = add_months(issue, 12)
+    clock.advance_to(second - dt.timedelta(days=15), "the second record date")
+    step("SLTB-12M matured meanwhile: repaid and redeemed; the second coupon funded")
+    repay_bill(treasury, "SLTB-12M")
+    treasury("bonds", "fund-coupon", BOND, "--yes")
+    clock.advance_to(second, "the second coupon date")
+    treasury("bonds", "claim", BOND, "--holder", "reserve", "--yes")
+    refresh_prices(treasury)
+    readings.append(bond_reading(system, series, "coupon 1 claimed"))
+    step(f"The bond's schedule, accrued interest and value: ape treasury bonds show {BOND}")
+    treasury("bonds", "show", BOND)
+    render_readings(readings, "eSHL", console)
+    return system
 
 
 def main():
@@ -219,6 +320,8 @@ def story(treasury: Treasury, folder: Path) -> None:
     head = chain.blocks.head.number
     payout = list(system.vault.BillRedeemed.range(head, head + 1))[-1].payout
     note(f"the vault received {format_amount(payout, system.cash.decimals())} eSHL, at face")
+
+    system = bond_chapter(treasury, clock, system)  # its manifest now names the bond's feeds
 
     chapter("The end")
     after = snapshot(system, manifest, names)

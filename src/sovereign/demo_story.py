@@ -20,6 +20,7 @@ terminal against the demo's node while it runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shlex
 from contextlib import contextmanager
@@ -129,6 +130,57 @@ class Clock:
         span = "1 day" if days == 1 else f"{days} days"
         self.console.print(f"  [magenta](the clock moves {span}: {why})[/]", highlight=False)
         chain.mine(1, timestamp=chain.blocks.head.timestamp + days * DAY)
+
+    @staticmethod
+    def today() -> dt.date:
+        return dt.datetime.fromtimestamp(chain.blocks.head.timestamp, dt.UTC).date()
+
+    def advance_to(self, day: dt.date, why: str) -> None:
+        """Move to the same time of day on ``day`` (a later date)."""
+        self.advance((day - self.today()).days, f"to {day}, {why}")
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole months, for days of the month up to 27 (no month-end rule)."""
+    assert day.day <= 27, day
+    month = day.month - 1 + months
+    return day.replace(year=day.year + month // 12, month=month % 12 + 1)
+
+
+# ------------------------------------------------------------------ a bond in the reserve
+
+
+def bond_reading(system, series, label: str) -> dict[str, str]:
+    """The bond's accrued interest, maturity haircut and counted value in the reserve, and
+    the collateral ratio, now: one row of the bond chapter's table."""
+    from sovereign.bonds import reserve_counted, signed_cash
+    from sovereign.sentences._fmt import Fmt
+
+    state = read_status(system)
+    cash = state["cash"]
+    counted = reserve_counted(system.reserve, series.address)
+    value, ratio = state["collateral_value_wad"], state["collateral_ratio_wad"]
+    accrued = series.accruedInterest(chain.blocks.head.timestamp)
+    haircut = system.bond_feeds[str(series.isin())].valuation()[3]
+    return {
+        "date": Clock.today().isoformat(),
+        "moment": label,
+        "accrued per bond": signed_cash(accrued, cash["decimals"]),
+        "maturity haircut": Fmt.bps(haircut),
+        "bond counted": format_amount(counted["counted_value_wad"], 18, 2) if counted else "-",
+        "redemption cash": format_amount(cash["reserve_balance"], cash["decimals"], 2),
+        "collateral value": format_amount(value, 18, 2) if value is not None else "n/a",
+        "collateral ratio": format_ratio(ratio) if ratio is not None else "n/a",
+    }
+
+
+def render_readings(rows: list[dict[str, str]], symbol: str, console: Console) -> None:
+    table = Table(title=f"The bond in the reserve, date by date (amounts in {symbol})")
+    for col in rows[0]:
+        table.add_column(col, justify="left" if col in ("date", "moment") else "right")
+    for row in rows:
+        table.add_row(*row.values())
+    console.print(table)
 
 
 # ------------------------------------------------------------------ the figures

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXCHANGE = "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a"  # Anvil account 12
 CUSTOMER = "0xdF3e18d64BC6A983f673Ab319CCaE4f1a57C7097"  # Anvil account 14
 BURNER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"  # Anvil account 3
+BOND = "SLB500000017"
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +85,25 @@ def test_every_step_prints_and_runs_its_command(demo):
         "ape treasury oracle report eSHL 1.00 --yes",
         "ape treasury bills fund SLTB-3M --yes",
         "ape treasury bills redeem SLTB-3M --yes",
+        f"ape treasury bonds issue {BOND} --name 'Sovereign Bond ",
+        f"ape treasury bonds buy {BOND} 10,000 --max-price 99.50 --account TEST::13 --yes",
+        f"ape treasury bonds buy {BOND} 20,000 --max-price 99.50 --to reserve --account TEST::0",
+        f"ape treasury bonds feeds {BOND} --yes",
+        f"ape treasury bonds collateral {BOND} --price 99.50 --heartbeat 86400 --haircut 0 ",
+        f"ape treasury oracle report {BOND} 99.50 --yes",
+        f"ape treasury bonds fund-coupon {BOND} --yes",
+        f"ape treasury bonds claim {BOND} --holder reserve --yes",
+        f"ape treasury bonds claim {BOND} --account TEST::13 --yes",
+        "ape treasury bills fund SLTB-12M --yes",
+        f"ape treasury bonds show {BOND}",
     ]
     for prefix in expected:
         assert any(c.startswith(prefix) for c in commands), prefix
     # Scheduled by the first run, executed by the same command after the delay.
     assert commands.count("ape treasury unpause redeem --yes") == 2
+    listing = [c for c in commands if c.startswith(f"ape treasury bonds collateral {BOND}")]
+    assert len(listing) == 2 and listing[0] == listing[1]
+    assert sum(c.startswith(f"ape treasury bonds fund-coupon {BOND}") for c in commands) == 2
     assert commands.count("ape treasury params min-ratio 110% --yes") == 2
     assert f"{len(commands)} ape treasury commands ran, on one chain." in demo
     # Every write ran on the demo's chain: the CLI's own report of each send.
@@ -175,26 +190,65 @@ def test_before_and_after_table(demo):
     assert rows["Collateral ratio"][0] == "237.17%"
     assert rows["Minimum ratio"] == ["102.00%", "110.00%"]
     assert rows["Mintable now"][0] == "6,096,078.431372549019607843 SSHL"
-    assert rows["Redemption cash (reserve)"] == ["1,600,000.00 eSHL", "1,500,000.00 eSHL"]
+    # Two coupons of 50,000.00 each (20,000 bonds x 2.50) came back to the reserve in cash.
+    assert rows["Redemption cash (reserve)"] == ["1,600,000.00 eSHL", "1,600,000.00 eSHL"]
     assert rows["T-bill vault NAV"][0] == "0.00 eSHL"
     assert rows["Paused"] == ["nothing", "nothing"]
     assert rows["Frozen accounts"] == ["none", f"customer {CUSTOMER}"]
 
-    # The vault: 4,500,000 deposited, 4,080,650 paid for the ladder, the 3-month bill
-    # repaid at face (+16,800), the 6- and 12-month bills accreting ~376 a day for 92 days.
-    nav = amount(rows["T-bill vault NAV"][1])
-    assert Decimal("4551300") < nav < Decimal("4551500"), nav
-    # Collateral: the bond 9,310,000, the cash 1,500,000, the reserve's two thirds of the
-    # vault less its 1% haircut (the NAV feed prices one share in whole cash units, 6
-    # decimals: up to 3,000,000 x 0.000001 less on the reserve's shares).
-    value = amount(rows["Collateral value (haircut, capped)"][1])
-    expected = Decimal("10810000") + nav * 2 / 3 * Decimal("0.99")
-    assert abs(value - expected) < 10, (value, expected)
-    supply = Decimal("4500000")
-    ratio = amount(rows["Collateral ratio"][1])
-    assert abs(ratio - value / supply * 100) < Decimal("0.01"), ratio
-    mintable = amount(rows["Mintable now"][1])
-    assert abs(mintable - (value / Decimal("1.10") - supply)) < 1, mintable
+    # The vault: 4,500,000 deposited, 4,080,650 paid for the ladder, every bill repaid at
+    # face (4,200,000): all idle cash at the end, exactly.
+    assert rows["T-bill vault NAV"][1] == "4,619,350.00 eSHL"
+    # Collateral, exactly: SB30 9,310,000 (10,000,000 x 0.98 less 5%); cash 1,600,000; the
+    # reserve's 3,000,000 of the 4,500,000 vault shares at 1.026522 a share (the NAV feed
+    # answers in whole cash units) less 1%, 3,048,770.34; the bond 1,791,000 (20,000 at the
+    # 99.50 clean price, no accrued interest on a coupon date, less the 10% haircut for 3 to
+    # 5 years to maturity).
+    assert rows["Collateral value (haircut, capped)"][1] == "15,749,770.34 eSHL"
+    assert rows["Collateral ratio"][1] == "349.99%"
+    assert rows["Mintable now"][1] == "9,817,973.036363636363636363 SSHL"
+
+
+def test_the_bond__accrued_interest_moves_the_ratio_between_coupons(demo):
+    text = flat(demo)
+    assert f"creating bond {BOND} (Sovereign Bond " in text
+    assert "face 100.00 eSHL, 5.00% fixed, semi-annual ACT/ACT-ICMA" in text
+    assert f"delivering 20,000.00 {BOND} to " in text and " (reserve))" in text
+    assert "funding coupon 0 of " in text and "with up to 75,000.00 eSHL of the 75,000.00" in text
+    assert f"claiming coupon 0 of {BOND} for " in text and "(reserve) (50,000.00 eSHL)" in text
+    rows = table(demo, "The bond in the reserve, date by date")
+    moments = [row[1] for row in rows]
+    assert moments == [
+        "listed",
+        "two months on",
+        "eve of record date",
+        "record date (ex-coupon)",
+        "coupon 0 claimed",
+        "coupon 1 claimed",
+    ]
+    accrued = [amount(row[2]) for row in rows]
+    counted = [amount(row[4]) for row in rows]
+    cash = [amount(row[5]) for row in rows]
+    ratio = [amount(row[7]) for row in rows]
+    # Interest accrues day by day, and the reserve counts it (the haircut tier may also fall
+    # from 18% to 10% once less than five years are left).
+    assert 0 < accrued[0] < accrued[1] < accrued[2] < Decimal("2.50")
+    assert counted[1] < counted[2] and ratio[1] < ratio[2]
+    # On the record date the coming coupon is the holder's of record: accrued turns negative,
+    # the bond's value falls by about the coupon (20,000 x 2.50 less 10%), and so the ratio.
+    assert accrued[3] < 0 and ratio[3] < ratio[2]
+    drop = counted[2] - counted[3]
+    assert abs(drop - (accrued[2] - accrued[3]) * 20_000 * Decimal("0.9")) < 1, drop
+    # On the coupon date the coupon comes back as cash, claimed for the reserve.
+    assert accrued[4] == accrued[5] == 0 and counted[4] == counted[5] == Decimal("1791000")
+    assert cash == [Decimal("1500000")] * 4 + [Decimal("1550000"), Decimal("1600000")]
+    assert ratio[4] > ratio[3]
+    # `bonds show`: the schedule with both coupons paid for the reserve.
+    schedule = table(demo, f"{BOND}: coupon schedule")
+    assert len(schedule) == 10
+    assert schedule[0][1:] and schedule[0][-1] == "paid in full"
+    assert schedule[1][-3:] == ["75,000.00", "50,000.00", "funded: claimable"]
+    assert all(row[-1] == "upcoming" for row in schedule[2:])
 
 
 def test_role_holders_by_label(demo):
