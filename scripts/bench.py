@@ -12,6 +12,7 @@ from sovereign.bench import (
     run_vault_bench,
 )
 from sovereign.benchbatch import run_batch_bench
+from sovereign.benchbond import run_bond_bench
 
 
 def main():
@@ -28,7 +29,8 @@ def main():
         extra={"total_assets_curve": curve, "ladder_held": VAULT_LADDER},
     )
     report_curve(curve, console)
+    bond_rows = run_bond_bench(console)
     run_batch_bench(console)
-    failed = [r.operation for r in rows + vault_rows if r.ok is False]
+    failed = [r.operation for r in rows + vault_rows + bond_rows if r.ok is False]
     if failed:
         raise SystemExit(f"gas targets missed: {', '.join(failed)}")

@@ -139,6 +139,7 @@ def report(
                     }
                     for r in rows
                 ],
+                **(extra or {}),
             },
             indent=2,
         )
