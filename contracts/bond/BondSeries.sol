@@ -28,10 +28,10 @@ import {DateMath} from "./DateMath.sol";
 ///  - a coupon is paid only once fully funded: nobody claims a part;
 ///  - a coupon still not fully funded {COUPON_GRACE} after its payment date, or a
 ///    principal pool short {PRINCIPAL_GRACE} after the redemption date, is a
-///    default: anyone records it, every later coupon is cancelled, the principal
-///    pool and the part-funded coupons' cash become one recovery pool, and every
-///    token redeems at once (acceleration) for the same share of it;
-///  - coupons fully funded before the default stay claimable by their holders.
+///    default: anyone records it; funding stops; the principal pool becomes the
+///    recovery pool and every token redeems at once (acceleration) for the same
+///    share of it; each coupon keeps its cash for its record-date holders: fully
+///    funded ones are paid in full, part-funded ones pro rata.
 /// Units: prices and amounts per whole token are cash units; rates are WADs
 /// (0.12375e18 = 12.375% a year); dates are unix seconds at 00:00 UTC.
 contract BondSeries is ERC20, ReentrancyGuardTransient {
@@ -116,6 +116,8 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
     uint256 private immutable _firstCouponDay;
     uint256 private immutable _maturityDay;
     bool private immutable _eom;
+    uint256 private immutable _firstMonthIndex;
+    uint256 private immutable _firstDayOfMonth;
     uint8 private immutable _decimals;
     uint256 private immutable _one;
 
@@ -176,6 +178,8 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
         _firstCouponDay = s.firstCouponDay;
         _maturityDay = s.maturityDay;
         _eom = s.endOfMonth;
+        _firstMonthIndex = s.firstMonthIndex;
+        _firstDayOfMonth = s.firstDayOfMonth;
         couponCountAtIssue = count;
         couponCount = count;
         redemptionDate = t.maturity;
@@ -371,7 +375,7 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
         Fixing memory f = _fixings[coupon];
         if (f.fixed_) revert BondRateAlreadyFixed(coupon, f.rateWad);
         uint256 fixingTime = CouponSchedule.accrualStart(s, coupon) * DAY;
-        if (block.timestamp < fixingTime) revert BondWrongFixingRound(roundId, 0, fixingTime);
+        if (block.timestamp <= fixingTime) revert BondWrongFixingRound(roundId, 0, fixingTime);
         (, int256 answer,, uint256 updatedAt,) = referenceRate.getRoundData(roundId);
         if (updatedAt == 0 || updatedAt > fixingTime) revert BondWrongFixingRound(roundId, updatedAt, fixingTime);
         try referenceRate.getRoundData(roundId + 1) returns (uint80, int256, uint256, uint256 nextAt, uint80) {
@@ -412,8 +416,12 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
     /// fully funded, or claimed).
     function claimable(address holder, uint256 coupon) public view returns (uint256) {
         if (coupon >= couponCount || _claimed[holder].get(coupon)) return 0;
-        if (block.timestamp < couponDate(coupon) || _coupons[coupon].funded < couponOwed(coupon)) return 0;
-        return couponOn(balanceAtRecord(holder, coupon), coupon);
+        if (block.timestamp < couponDate(coupon)) return 0;
+        (, bool known) = couponRate(coupon);
+        uint256 funded = _coupons[coupon].funded;
+        if (!known || funded == 0) return 0;
+        if (funded >= couponOwed(coupon)) return couponOn(balanceAtRecord(holder, coupon), coupon);
+        return defaulted ? Math.mulDiv(balanceAtRecord(holder, coupon), funded, supplyAtRecord(coupon)) : 0;
     }
 
     /// @notice Pay `holder` its coupons `coupons`: to the holder at each record date,
@@ -451,9 +459,22 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
     /// redemption date while the pool repays every token; in default, at once, for
     /// the same share of the recovery pool per token. @dev Emits {Redeemed}.
     function redeem(uint256 amount) external nonReentrant returns (uint256 payout) {
+        return _redeem(msg.sender, amount);
+    }
+
+    /// @notice Redeem `amount` of `holder`'s tokens, paid to `holder` (as {redeem}).
+    /// @dev Caller: anyone, so that a keeper can redeem for a holder that cannot call
+    /// out, such as the reserve. Harmless to the holder: a redemption is possible only
+    /// when it pays the full price, or in default at the fixed per-token rate that
+    /// waiting cannot improve.
+    function redeemFor(address holder, uint256 amount) external nonReentrant returns (uint256 payout) {
+        return _redeem(holder, amount);
+    }
+
+    function _redeem(address holder, uint256 amount) private returns (uint256 payout) {
         if (amount == 0) revert BondZeroAmount();
-        uint256 held = balanceOf(msg.sender);
-        if (amount > held) revert ERC20InsufficientBalance(msg.sender, held, amount);
+        uint256 held = balanceOf(holder);
+        if (amount > held) revert ERC20InsufficientBalance(holder, held, amount);
         if (!defaulted) {
             if (block.timestamp < redemptionDate) revert BondNotRedeemable(block.timestamp, redemptionDate);
             uint256 owed = principalOwed();
@@ -467,16 +488,16 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
         if (payout == 0) revert BondNothingToPay(amount);
         if (defaulted) recoveryPool -= payout;
         else principalPool -= payout;
-        _burn(msg.sender, amount);
-        emit Redeemed(msg.sender, amount, payout);
-        cash.safeTransfer(msg.sender, payout);
+        _burn(holder, amount);
+        emit Redeemed(holder, amount, payout);
+        cash.safeTransfer(holder, payout);
     }
 
     /// @notice What `amount` tokens redeem for now (rounded down): in default their
     /// share of the recovery pool; from the redemption date the redemption price;
     /// before it, nothing.
     function redemptionValue(uint256 amount) public view returns (uint256) {
-        if (defaulted) return Math.mulDiv(amount, defaultPool, defaultSupply);
+        if (defaulted) return defaultSupply == 0 ? 0 : Math.mulDiv(amount, defaultPool, defaultSupply);
         if (block.timestamp < redemptionDate) return 0;
         return Math.mulDiv(amount, redemptionPrice, _one);
     }
@@ -493,9 +514,12 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
         } else {
             graceEnd = couponDate(_checkCoupon(coupon, couponCount)) + COUPON_GRACE;
             (, bool known) = couponRate(coupon);
-            if (known && _coupons[coupon].funded >= couponOwed(coupon)) revert BondNotInDefault("coupon funded");
+            // An unfixed rate is not a missed payment: anyone can fix it from the feed's history.
+            if (!known) revert BondRateNotFixed(coupon);
+            if (_coupons[coupon].funded >= couponOwed(coupon)) revert BondNotInDefault("coupon funded");
         }
         if (block.timestamp < graceEnd) revert BondInGracePeriod(block.timestamp, graceEnd);
+        if (totalSupply() == 0) revert BondNotInDefault("no bonds outstanding");
         _recordDefault(coupon);
     }
 
@@ -526,17 +550,10 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- internals
 
+    /// @dev Part-funded coupons keep their cash for their record-date holders (paid
+    /// pro rata by {claim}); only the principal pool is shared by today's holders.
     function _recordDefault(uint256 coupon) private {
         uint256 pool = principalPool;
-        // Part-funded coupons join the recovery pool: none of them can be paid now
-        // (funding stops in default); fully funded ones stay with their holders.
-        for (uint256 k; k < couponCount; ++k) {
-            Coupon storage c = _coupons[k];
-            if (c.funded != 0 && c.funded < couponOwed(k)) {
-                pool += c.funded;
-                c.funded = 0;
-            }
-        }
         defaulted = true;
         principalPool = 0;
         recoveryPool = pool;
@@ -577,10 +594,17 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
         if (!known) revert BondRateNotFixed(k);
         (uint256 n, uint256 d) = _couponFactor(s, k);
         Coupon storage c = _coupons[k];
-        uint256 owed = Math.mulDiv(supplyAtRecord(k), n, d);
-        if (c.funded < owed) revert BondCouponNotFunded(k, owed, c.funded);
+        uint256 supplyAt = supplyAtRecord(k);
+        uint256 owed = Math.mulDiv(supplyAt, n, d);
         if (_claimed[holder].get(k)) revert BondAlreadyClaimed(holder, k);
-        amount = Math.mulDiv(balanceAtRecord(holder, k), n, d);
+        if (c.funded >= owed) {
+            amount = Math.mulDiv(balanceAtRecord(holder, k), n, d);
+        } else {
+            // In default a part-funded coupon's cash (funding has stopped) is shared
+            // by its record-date holders pro rata; before that nobody takes a part.
+            if (!defaulted) revert BondCouponNotFunded(k, owed, c.funded);
+            amount = Math.mulDiv(balanceAtRecord(holder, k), c.funded, supplyAt);
+        }
         if (amount == 0) revert BondNothingToClaim(holder, k);
         _claimed[holder].set(k);
         c.claimed += amount.toUint128();
@@ -596,7 +620,9 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
     }
 
     function _dates() private view returns (CouponSchedule.Dates memory) {
-        return CouponSchedule.Dates(_issueDay, _firstCouponDay, _maturityDay, 12 / frequency, _eom, dayCount);
+        return CouponSchedule.Dates(
+            _issueDay, _firstCouponDay, _maturityDay, 12 / frequency, _eom, dayCount, _firstMonthIndex, _firstDayOfMonth
+        );
     }
 
     function _checkCoupon(uint256 coupon, uint256 count) private pure returns (uint256) {

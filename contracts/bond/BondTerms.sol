@@ -71,6 +71,7 @@ library BondTerms {
         s.stepMonths = 12 / t.frequency;
         s.endOfMonth = t.endOfMonth && DateMath.isMonthEnd(s.firstCouponDay);
         s.dayCount = t.dayCount;
+        (s.firstMonthIndex, s.firstDayOfMonth) = CouponSchedule.monthAndDay(s.firstCouponDay);
 
         uint256 months = uint256(DateMath.monthsBetween(s.firstCouponDay, s.maturityDay));
         _require(

@@ -67,7 +67,8 @@ contract BondValueFeed is AggregatorV3Interface {
         returns (int256 clean, int256 accrued, int256 dirty, uint256 haircutBps, int256 value, uint256 updatedAt)
     {
         if (series.defaulted()) {
-            value = int256(Math.mulDiv(series.defaultPool(), _oneBond, series.defaultSupply()) * _cashToWad);
+            uint256 outstanding = series.defaultSupply();
+            value = outstanding == 0 ? int256(0) : int256(Math.mulDiv(series.defaultPool(), _oneBond, outstanding) * _cashToWad);
             return (0, 0, value, 0, value, block.timestamp);
         }
         uint256 redemption = series.redemptionDate();
@@ -79,8 +80,14 @@ contract BondValueFeed is AggregatorV3Interface {
             value = int256(perBond * _cashToWad);
             return (value, 0, value, 0, value, block.timestamp);
         }
-        (, int256 answer,, uint256 cleanAt,) = cleanPriceFeed.latestRoundData();
-        updatedAt = cleanAt;
+        // A reverting clean feed must not revert the reserve's valuation: it answers
+        // "no price" (zero, never updated), which the reserve counts at zero.
+        int256 answer;
+        try cleanPriceFeed.latestRoundData() returns (uint80, int256 a, uint256, uint256 at, uint80) {
+            (answer, updatedAt) = (a, at);
+        } catch {
+            return (0, 0, 0, 0, 0, 0);
+        }
         if (answer <= 0 || uint256(answer) > type(uint128).max) return (answer, 0, answer, 0, answer, updatedAt);
         clean = answer * int256(_cleanToWad);
         accrued = series.accruedInterest(block.timestamp) * int256(_cashToWad);

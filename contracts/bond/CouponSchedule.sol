@@ -33,12 +33,24 @@ library CouponSchedule {
         uint256 stepMonths; // 12 / frequency
         bool endOfMonth; // the end-of-month rule applies (asked for, and the first coupon is a month-end)
         uint8 dayCount;
+        uint256 firstMonthIndex; // the first coupon date's year * 12 + month - 1
+        uint256 firstDayOfMonth; // and its day of the month
     }
 
-    /// @dev The payment day of coupon `k`.
+    /// @dev The first coupon date's month index and day of month, for {Dates}.
+    function monthAndDay(uint256 firstCouponDay) internal pure returns (uint256 monthIndex, uint256 dayOfMonth) {
+        (uint256 y, uint256 m, uint256 d) = DateMath.toDate(firstCouponDay);
+        return (y * 12 + m - 1, d);
+    }
+
+    /// @dev The payment day of coupon `k` (the same as DateMath.addMonths from the
+    /// first coupon date, with one date conversion instead of two).
     function payDay(Dates memory s, uint256 k) internal pure returns (uint256) {
         if (k == 0) return s.firstCouponDay;
-        return DateMath.addMonths(s.firstCouponDay, int256(k * s.stepMonths), s.endOfMonth);
+        uint256 index = s.firstMonthIndex + k * s.stepMonths;
+        uint256 year = index / 12;
+        uint256 month = index % 12 + 1;
+        return DateMath.toDays(year, month, _payDayOfMonth(s, year, month));
     }
 
     /// @dev The first day coupon `k` accrues from.
@@ -46,11 +58,21 @@ library CouponSchedule {
         return k == 0 ? s.issueDay : payDay(s, k - 1);
     }
 
-    /// @dev How many coupons pay on or before day `day` (capped by the caller).
+    /// @dev How many coupons pay on or before day `day` (capped by the caller). One
+    /// date conversion: it runs on every transfer.
     function paidBy(Dates memory s, uint256 day) internal pure returns (uint256) {
         if (day < s.firstCouponDay) return 0;
-        uint256 k = uint256(DateMath.monthsBetween(s.firstCouponDay, day)) / s.stepMonths;
-        return payDay(s, k) <= day ? k + 1 : k;
+        (uint256 y, uint256 m, uint256 d) = DateMath.toDate(day);
+        uint256 months = y * 12 + m - 1 - s.firstMonthIndex;
+        uint256 k = months / s.stepMonths;
+        // Coupon k pays in `day`'s month or an earlier one; coupon k + 1 in a later one.
+        if (months % s.stepMonths != 0) return k + 1;
+        return _payDayOfMonth(s, y, m) <= d ? k + 1 : k;
+    }
+
+    function _payDayOfMonth(Dates memory s, uint256 year, uint256 month) private pure returns (uint256) {
+        uint256 last = DateMath.monthLength(year, month);
+        return s.endOfMonth || s.firstDayOfMonth > last ? last : s.firstDayOfMonth;
     }
 
     /// @dev The reference period of coupon 0, as QuantLib's fixed-rate leg sets it:
