@@ -132,7 +132,12 @@ def coupon_state(series, k: int, now: int, *, count: int, defaulted: bool) -> st
     if k >= count:
         return "cancelled: the bond was called before it"
     if defaulted:
-        return "funded before the default: claimable" if full and owed else "cancelled: default"
+        # Each coupon keeps its cash for its record-date holders: in full, or pro rata.
+        if not funded:
+            return "cancelled: default"
+        if claimed >= funded:
+            return "paid out"
+        return "funded: claimable" if full else "part-funded: paid pro rata (default)"
     if not known:
         return "rate not fixed yet (ape treasury bonds fix-rate)"
     if now < record:
@@ -304,7 +309,8 @@ def default_candidate(series, now: int) -> int | None:
         if pay + limits.COUPON_GRACE > now:
             break
         _, known = series.couponRate(k)
-        if not known or int(series.couponFunding(k)[0]) < int(series.couponOwed(k)):
+        # An unfixed floating rate is no missed payment: anyone fixes it (bonds fix-rate).
+        if known and int(series.couponFunding(k)[0]) < int(series.couponOwed(k)):
             return k
     redemption = int(series.redemptionDate())
     if now >= redemption + limits.PRINCIPAL_GRACE:

@@ -29,6 +29,7 @@ CASH = 10**6
 ISIN = "SLB500000017"
 CALLABLE = "SL0000000029"
 UNPAID = "SL0000000037"
+FLOATING = "SL0000000052"
 NEVER = "SL0000000045"  # a valid ISIN no series has
 INVESTOR = "0x1CBd3b2770909D4e10f157cABC84C7264073C9Ec"  # Anvil account 13
 TREASURY = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # Anvil account 0, the deployer
@@ -99,7 +100,7 @@ def show(node, deployments, isin: str = ISIN) -> dict:
 
 
 def test_the_isins_here_are_valid():
-    for isin in (ISIN, CALLABLE, UNPAID, NEVER):
+    for isin in (ISIN, CALLABLE, UNPAID, FLOATING, NEVER):
         assert isin_check_digit(isin[:11]) == int(isin[11]), isin
 
 
@@ -239,8 +240,10 @@ def test_coupon__funded_from_its_record_date__claimed_for_the_reserve(node, depl
 def test_call__at_a_call_date__redeems_at_the_call_price(node, deployed):
     deployments, _ = deployed
     call_date = months(issue_day(node), 24)
-    args = terms(node, CALLABLE, "--call", f"{call_date}:101.00", "--notice-days", "30", "--yes")
-    run(node, deployments, *args, check=True)
+    args = terms(node, CALLABLE, "--call", f"{call_date}:101.00", "--notice-days", "30")
+    run(node, deployments, *args, "--price", "100.00", "--amount", "1,000", "--yes", check=True)
+    run(node, deployments, "bonds", "buy", CALLABLE, "1,000", "--max-price", "100.00",
+        "--account", "TEST::13", "--yes", check=True)  # fmt: skip
     wrong = run(node, deployments, "bonds", "call", CALLABLE, months(call_date, 6).isoformat())
     assert wrong.returncode == Exit.INPUT and f"its call dates: {call_date}" in wrong.stderr
     out = js(run(node, deployments, "bonds", "call", CALLABLE, call_date.isoformat(), "--yes",
@@ -271,6 +274,54 @@ def test_default__a_coupon_unfunded_past_its_grace__recorded_by_anyone(node, dep
     state = show(node, deployments, UNPAID)
     assert state["default"]["defaulted"] is True and state["default"]["per_bond"] == 0
     assert state["coupons"][0]["state"] == "cancelled: default"
+
+
+def test_redemption__at_the_call_date__principal_funded__redeemed_by_the_holder_and_for_it(
+    node, deployed
+):
+    deployments, _ = deployed
+    state = show(node, deployments, CALLABLE)
+    assert state["redemption"]["principal_owed"] == 101_000 * CASH  # 1,000 at 101.00
+    early = run(
+        node, deployments, "bonds", "redeem", CALLABLE, "1", "--account", "TEST::13", "--yes"
+    )
+    assert early.returncode == Exit.REFUSED and "redeems from" in early.stderr
+    advance_to(node, dt.datetime.fromtimestamp(state["redemption"]["date"], dt.UTC).date())
+    funded = js(run(node, deployments, "bonds", "fund-principal", CALLABLE, "--yes", "--json",
+                    check=True))  # fmt: skip
+    assert funded["amount"] == str(101_000 * CASH)
+    full = run(node, deployments, "bonds", "fund-principal", CALLABLE, "--yes")
+    assert full.returncode == Exit.REFUSED and "is full: nothing to add" in full.stderr
+    own = js(run(node, deployments, "bonds", "redeem", CALLABLE, "400", "--account", "TEST::13",
+                 "--yes", "--json", check=True))  # fmt: skip
+    assert own["status"] == "sent" and own["amount"] == str(400 * CASH)
+    kept = js(run(node, deployments, "bonds", "redeem", CALLABLE, "600", "--holder", INVESTOR,
+                  "--yes", "--json", check=True))  # fmt: skip
+    assert kept["holder"] == INVESTOR and kept["account"] == TREASURY  # a keeper, paid to it
+    state = show(node, deployments, CALLABLE)
+    assert state["supply"] == 0 and state["redemption"]["principal_pool"] == 0
+
+
+def test_floating__each_rate_fixed_from_the_reference_round_in_force(node, deployed):
+    deployments, _ = deployed
+    while (today(node) + dt.timedelta(days=1)).day > 27:
+        node.advance(DAY)
+    run(node, deployments, "oracle", "report", "eSHL", "1.00", "--yes", check=True)  # 100%
+    issue = today(node) + dt.timedelta(days=1)
+    args = ["bonds", "issue", FLOATING, "--name", "Floating", "--face", "100.00",
+            "--reference", "eSHL", "--margin", "-95%", "--issue-date", issue.isoformat(),
+            "--first-coupon", months(issue, 6).isoformat(),
+            "--maturity", months(issue, 24).isoformat(), "--yes"]  # fmt: skip
+    out = run(node, deployments, *args, check=True)
+    assert "floating: " in out.stdout and " - 95.00%" in out.stdout
+    assert show(node, deployments, FLOATING)["coupons"][0]["state"].startswith("rate not fixed")
+    advance_to(node, issue)
+    fixed = js(run(node, deployments, "bonds", "fix-rate", FLOATING, "--yes", "--json", check=True))
+    assert fixed["coupon"] == 0
+    coupon = show(node, deployments, FLOATING)["coupons"][0]
+    assert coupon["rate_wad"] == 5 * 10**16 and coupon["per_bond"] == 2_500_000  # 100% - 95%
+    later = run(node, deployments, "bonds", "fix-rate", FLOATING, "--yes")
+    assert later.returncode == Exit.REFUSED and "at the fixing time" in later.stderr
 
 
 # ------------------------------------------------------------------ bad input

@@ -223,13 +223,23 @@ def fund_principal(s, isin, amount):
 @treasury_command(_commands, "redeem", role=None)
 @ISIN_ARG
 @click.argument("amount", type=AMOUNT)
-def redeem(s, isin, amount):
-    """Redeem AMOUNT of the signer's bonds of ISIN: at the redemption price from the
-    redemption date, or in default at once for their share of the recovery pool. The
-    holder signs: --account is required."""
+@click.option("--holder", type=ADDRESS, help="redeem for this holder (e.g. reserve), paid to it")
+def redeem(s, isin, amount, holder):
+    """Redeem AMOUNT bonds of ISIN: at the redemption price from the redemption date, or
+    in default at once for their share of the recovery pool. The holder signs
+    (--account), or with --holder anyone redeems for that holder, paid to it (a keeper for
+    the reserve; locally the treasury's test account by default)."""
     series = series_of(s, isin)
     units = bond_amount(series, amount)
-    holder = s.signer()
+    if holder is None:
+        return s.op.send(
+            series, "redeem", (units,), s.signer(), f"redeeming {show_bond(series, units)}"
+        ) | {"isin": isin, "amount": str(units)}
+    who = s.address(holder, "--holder")
     return s.op.send(
-        series, "redeem", (units,), holder, f"redeeming {show_bond(series, units)}"
-    ) | {"isin": isin, "amount": str(units)}
+        series,
+        "redeemFor",
+        (who, units),
+        treasury_signer(s),
+        f"redeeming {show_bond(series, units)} of {named(s, who)}, paid to it",
+    ) | {"isin": isin, "amount": str(units), "holder": who}
