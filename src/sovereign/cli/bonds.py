@@ -270,33 +270,29 @@ def issue(
 def auction(s, isin, price, amount, close):
     """Open (or re-price) the auction of ISIN: --amount bonds at a clean --price per bond
     (buyers also pay the accrued interest); or --close it."""
-    ctx = click.get_current_context()
     if close == (price is not None or amount is not None) or (
         not close and (price is None or amount is None)
     ):
-        raise OneLineUsageError("give --price and --amount, or --close alone", ctx)
+        raise OneLineUsageError(
+            "give --price and --amount, or --close alone", click.get_current_context()
+        )
     series = series_of(s, isin)
     registry = s.system.bond_registry
     if close:
         if int(series.auctionPrice()) == 0:
             raise OperationRefused(f"no auction of {isin} is open: nothing to close")
         left = show_bond(series, series.auctionRemaining())
-        step = (
-            registry,
-            "closeAuction",
-            (series.address,),
-            f"closing the {isin} auction ({left} unsold)",
-        )
+        method, args = "closeAuction", (series.address,)
+        action = f"closing the {isin} auction ({left} unsold)"
     else:
         clean, offered = s.cash(price, "the price"), bond_amount(series, amount)
-        step = (
-            registry,
-            "openAuction",
-            (series.address, clean, offered),
+        method, args = "openAuction", (series.address, clean, offered)
+        action = (
             f"opening the {isin} auction at a clean price of {s.show_cash(clean)} for "
-            f"{show_bond(series, offered)}",
+            f"{show_bond(series, offered)}"
         )
-    return s.op.send(*step[:3], s.signer(), step[3]) | {"isin": isin, "series": series.address}
+    result = s.op.send(registry, method, args, s.signer(), action)
+    return result | {"isin": isin, "series": series.address}
 
 
 @treasury_command(group, "buy", role=None)
