@@ -519,7 +519,6 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
             if (_coupons[coupon].funded >= couponOwed(coupon)) revert BondNotInDefault("coupon funded");
         }
         if (block.timestamp < graceEnd) revert BondInGracePeriod(block.timestamp, graceEnd);
-        if (totalSupply() == 0) revert BondNotInDefault("no bonds outstanding");
         _recordDefault(coupon);
     }
 

@@ -18,17 +18,19 @@ only from its payment date; accrued interest is face x rate x year fraction (ACT
 regular periods: days / (2 x days of the period); ACT/365F: days / 365), negative for the
 days left from the record date on, rounded down (up in a quote); a default (30 days after
 a payment date for a coupon short of funding, 3 days after maturity for a short principal
-pool) merges the principal pool and the part-funded coupons' cash into one recovery pool
-paid at a fixed rate per token (P0 / S0).
+pool) makes the principal pool the recovery pool, paid at a fixed rate per token (P0 / S0),
+and lets each part-funded coupon pay its record-date holders pro rata.
 
 Rules: buy at the auction (any amount, past the offer too), transfer (part, all, more than
 held), time travel (to a record date, one second before it, a payment date, the end of a
 grace period, maturity, the end of the principal grace, or a few days on; ``advance`` goes
 to the next of them), fund a coupon (in full, half, one unit short, twice what is owed),
-claim (a holder's own or for another holder, by an outsider), ``claim_all``, fund the
-principal (in full, half, one unit short), redeem (all, part, one unit, more than held)
-and markDefault (any coupon or the principal). Every outcome, success with its exact cash
-moves or the exact custom error with its values, is predicted by the model first.
+claim (a holder's own or for another holder, by an outsider), ``claim_all``,
+``fund_due_coupons`` and ``miss_a_coupon`` (half-fund a coupon, wait out its grace, record
+the default), fund the principal (in full, half, one unit short), redeem (all, part, one
+unit, more than held) and markDefault (any coupon or the principal). Every outcome, success
+with its exact cash moves or the exact custom error with its values, is predicted by the
+model first.
 
 Invariants after every step:
 1. per coupon, claimed <= funded <= owed, and funding, claims and owed equal the model;
@@ -42,9 +44,8 @@ Invariants after every step:
    so it is never below what it owes (no cash arrives other than through the series);
 6. the BondValueFeed answer equals the model's valuation (clean plus accrued, less the
    registry's maturity haircut; the recovery rate in default; the pool per token, at most
-   the redemption price, from the redemption date on). One known exception, asserted as
-   such: a default recorded with no token left (defaultSupply = 0) makes the feed divide
-   by zero (see tests/bonds/test_bond_lifecycle.py, the findings section).
+   the redemption price, from the redemption date on; zero in a default recorded with no
+   token left).
 
 Speed: the steps go through tests/audit/invariants/driver.py's Chain (JSON-RPC straight to
 Anvil, one batched read per step) with one-second blocks, so that each prediction knows
@@ -223,6 +224,7 @@ class Book:
     funded: dict = field(default_factory=lambda: defaultdict(int))
     claimed: dict = field(default_factory=lambda: defaultdict(int))
     claims: set = field(default_factory=set)
+    paid: dict = field(default_factory=dict)  # (holder, coupon) -> cash claimed
     pool: int = 0
     recovery: int = 0
     defaulted: bool = False
@@ -252,20 +254,17 @@ class Book:
         return ceil(Fraction(self.supply * self.sch.face, self.sch.one))
 
     def record_default(self) -> None:
+        # Part-funded coupons keep their cash for their record-date holders (pro rata).
         pool = self.pool
-        for k in range(self.count):
-            if 0 < self.funded[k] < self.owed(k):
-                pool += self.funded[k]
-                self.funded[k] = 0
         self.defaulted, self.pool, self.recovery = True, 0, pool
         self.p0, self.s0 = pool, self.supply
         self.price = self.remaining = 0
 
     def value(self, timestamp: int, clean: int):
-        """The BondValueFeed answer at `timestamp` (None: it divides by zero)."""
+        """The BondValueFeed answer at `timestamp` (zero in a default with nothing outstanding)."""
         to_wad = 10**12
         if self.defaulted:
-            return None if self.s0 == 0 else self.p0 * self.sch.one // self.s0 * to_wad
+            return 0 if self.s0 == 0 else self.p0 * self.sch.one // self.s0 * to_wad
         if timestamp >= self.sch.maturity:
             if self.supply == 0:
                 return self.sch.face * to_wad
@@ -579,13 +578,17 @@ class BondMachine(RuleBasedStateMachine):
         g, sch = self.book, self.book.sch
         g.cross(t)
         owed = g.owed(k)
-        amount = sch.coupon_on(g.rec_balance(holder, k), k) if k in g.rec else 0
+        balance = g.rec_balance(holder, k) if k in g.rec else 0
+        if g.funded[k] >= owed:
+            amount = sch.coupon_on(balance, k)
+        else:  # in default, a part-funded coupon pays its record-date holders pro rata
+            amount = balance * g.funded[k] // g.rec_supply(k)
         if t < sch.pays[k]:
             expect = ("BondCouponNotDue", [k, sch.pays[k], t])
-        elif g.funded[k] < owed:
-            expect = ("BondCouponNotFunded", [k, owed, g.funded[k]])
         elif (holder, k) in g.claims:
             expect = ("BondAlreadyClaimed", [self.addr(holder).lower(), k])
+        elif g.funded[k] < owed and not g.defaulted:
+            expect = ("BondCouponNotFunded", [k, owed, g.funded[k]])
         elif amount == 0:
             expect = ("BondNothingToClaim", [self.addr(holder).lower(), k])
         else:
@@ -593,10 +596,14 @@ class BondMachine(RuleBasedStateMachine):
         self.act("claim", caller, "claim", self.addr(holder), [k], expect=expect)
         if expect is None:
             g.claims.add((holder, k))
+            g.paid[(holder, k)] = amount
             g.claimed[k] += amount
             self.move_cash("series", holder, amount)
             assert g.claimed[k] <= g.funded[k] <= owed
-            STATS.checks["claim pays floor(balanceAtRecord x coupon)"] += 1
+            if g.funded[k] >= owed:
+                STATS.checks["claim pays floor(balanceAtRecord x coupon)"] += 1
+            else:
+                STATS.checks["in default: a part-funded coupon paid pro rata"] += 1
         elif expect[0] == "BondAlreadyClaimed":
             STATS.checks["a second claim is refused"] += 1
 
@@ -617,16 +624,32 @@ class BondMachine(RuleBasedStateMachine):
                     self.claim_one(holder, k, holder, t)
 
     @rule()
-    def fund_latest_coupon(self):
-        """Fund, in full, the latest coupon whose record date has begun (if any is short)."""
+    def fund_due_coupons(self):
+        """Fund, in full, every coupon short of funding whose record date has begun."""
         g = self.book
         t = self.latest() + 1
         g.cross(t)
         due = [k for k in range(g.count) if g.sch.records[k] <= t and g.funded[k] < g.owed(k)]
-        if due and not g.defaulted:
-            self.fund_coupon(due[-1], "full")
-        else:
-            self.step("fund_latest_coupon (nothing to fund)")
+        if not due or g.defaulted:
+            self.step("fund_due_coupons (nothing to fund)")
+        for k in due if not g.defaulted else ():
+            self.fund_coupon(k, "full")
+
+    @rule()
+    def miss_a_coupon(self):
+        """Half-fund the latest coupon short of funding whose record date has begun, go to
+        the end of its grace period and record the default (its holders then claim pro rata)."""
+        g = self.book
+        t = self.latest() + 1
+        g.cross(t)
+        due = [k for k in range(g.count) if g.sch.records[k] <= t and g.funded[k] < g.owed(k)]
+        if g.defaulted or not due:
+            self.step("miss_a_coupon (nothing to miss)")
+            return
+        k = due[-1]
+        self.fund_coupon(k, "half")
+        self.go(max(g.sch.pays[k] + COUPON_GRACE, self.latest() + 1))
+        self.mark_default(k)
 
     @rule(how=st.sampled_from(["full", "half", "one short", "zero"]))
     def fund_principal(self, how):
@@ -673,7 +696,7 @@ class BondMachine(RuleBasedStateMachine):
                     records = True
         if expect is None:
             if g.defaulted or records:
-                p0, s0 = (g.p0, g.s0) if g.defaulted else (self.would_be_pool(), g.supply)
+                p0, s0 = (g.p0, g.s0) if g.defaulted else (g.pool, g.supply)
                 payout = amount * p0 // s0
             else:
                 payout = amount * sch.face // sch.one
@@ -698,10 +721,6 @@ class BondMachine(RuleBasedStateMachine):
         self.move_cash("series", holder, payout)
         if not g.defaulted:
             assert g.pool >= g.principal_owed()  # a full pool stays full
-
-    def would_be_pool(self) -> int:
-        g = self.book
-        return g.pool + sum(g.funded[k] for k in range(g.count) if 0 < g.funded[k] < g.owed(k))
 
     @rule(k=st.integers(0, 4))
     def mark_default(self, k):
@@ -781,8 +800,16 @@ class BondMachine(RuleBasedStateMachine):
             assert r[f"owed:{k}"] == owed, k
             assert claimed <= funded <= owed
             if k in g.rec:
-                paid = sum(g.sch.coupon_on(g.rec[k][h], k) for h in HOLDERS if (h, k) in g.claims)
-                assert claimed == paid <= owed
+                full = funded >= owed
+                for h in HOLDERS:
+                    if (h, k) in g.claims:  # exactly its share: in full, or pro rata in default
+                        share = (
+                            g.sch.coupon_on(g.rec[k][h], k)
+                            if full
+                            else (g.rec[k][h] * funded // sum(g.rec[k].values()))
+                        )
+                        assert g.paid[(h, k)] == share, (h, k)
+                assert claimed == sum(v for (h, j), v in g.paid.items() if j == k) <= owed
             outstanding += funded - claimed
         # 3: coupon rights are the record-date snapshot, whatever moved since.
         for k in g.rec:
@@ -795,15 +822,11 @@ class BondMachine(RuleBasedStateMachine):
         STATS.checks["cash == principalPool + recoveryPool + sum(funded - claimed)"] += 1
         # 6: the collateral value.
         expected = g.value(now, self.clean)
-        if expected is None:
-            assert r["feed"].error == "Panic" and r["feed"].args == (0x12,), r["feed"]
-            STATS.checks["feed divides by zero: default with no token left (finding)"] += 1
-        else:
-            _, answer, _, updated_at, _ = r["feed"]
-            assert answer == expected, f"feed {answer} != model {expected} at {now}"
-            fresh_answer = g.defaulted or now >= g.sch.maturity
-            assert updated_at == (now if fresh_answer else self.clean_at)
-            STATS.checks["BondValueFeed equals the model"] += 1
+        _, answer, _, updated_at, _ = r["feed"]
+        assert answer == expected, f"feed {answer} != model {expected} at {now}"
+        fresh_answer = g.defaulted or now >= g.sch.maturity
+        assert updated_at == (now if fresh_answer else self.clean_at)
+        STATS.checks["BondValueFeed equals the model"] += 1
 
 
 def test_bond_machine(bench, one_second_blocks):
