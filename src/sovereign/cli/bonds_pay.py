@@ -79,12 +79,7 @@ def fund_coupon(s, isin, coupon, amount):
     speak_in(s, s.cash_symbol, s.cash_decimals)  # the errors now are the cash's
     pay = domain.day(series.couponDate(k))
     steps = [
-        Step(
-            s.system.cash,
-            "approve",
-            (series.address, units),
-            f"allowing {isin} to pull {s.show_cash(units)}",
-        ),
+        _cash_approval(s, series, isin, units),
         Step(
             series,
             "fundCoupon",
@@ -204,12 +199,7 @@ def fund_principal(s, isin, amount):
 
     speak_in(s, s.cash_symbol, s.cash_decimals)
     steps = [
-        Step(
-            s.system.cash,
-            "approve",
-            (series.address, units),
-            f"allowing {isin} to pull {s.show_cash(units)}",
-        ),
+        _cash_approval(s, series, isin, units),
         Step(
             series,
             "fundPrincipal",
@@ -243,3 +233,13 @@ def redeem(s, isin, amount, holder):
         treasury_signer(s),
         f"redeeming {show_bond(series, units)} of {named(s, who)}, paid to it",
     ) | {"isin": isin, "amount": str(units), "holder": who}
+
+
+def _cash_approval(s, series, isin: str, units: int) -> Step:
+    """The approval that lets `series` pull `units` of cash (funding a coupon or the principal)."""
+    return Step(
+        s.system.cash,
+        "approve",
+        (series.address, units),
+        f"allowing {isin} to pull {s.show_cash(units)}",
+    )
