@@ -568,8 +568,8 @@ contract BondSeries is ERC20, ReentrancyGuardTransient {
         CouponSchedule.Dates memory s = _dates();
         uint256 day = timestamp / DAY;
         if (day <= s.issueDay) return 0;
+        // k < couponCount: the last coupon pays on the redemption date, not reached yet.
         uint256 k = CouponSchedule.paidBy(s, day);
-        if (k >= couponCount) return 0;
         uint256 start = CouponSchedule.accrualStart(s, k);
         if (day == start) return 0;
         uint256 pay = CouponSchedule.payDay(s, k);

@@ -11,6 +11,14 @@ contract MockAggregator is AggregatorV3Interface {
     uint256 public updatedAt;
     uint80 public roundId;
 
+    struct Round {
+        int256 answer;
+        uint256 updatedAt;
+        bool set;
+    }
+
+    mapping(uint80 => Round) private _rounds;
+
     constructor(uint8 decimals_) {
         decimals = decimals_;
     }
@@ -33,7 +41,15 @@ contract MockAggregator is AggregatorV3Interface {
         return 4;
     }
 
-    function getRoundData(uint80) external view override returns (uint80, int256, uint256, uint256, uint80) {
+    /// @notice Give round `id` its own answer in {getRoundData} (every round not set
+    /// answers the latest).
+    function setRound(uint80 id, int256 answer_, uint256 updatedAt_) external {
+        _rounds[id] = Round(answer_, updatedAt_, true);
+    }
+
+    function getRoundData(uint80 id) external view override returns (uint80, int256, uint256, uint256, uint80) {
+        Round memory r = _rounds[id];
+        if (r.set) return (id, r.answer, r.updatedAt, r.updatedAt, id);
         return (roundId, answer, updatedAt, updatedAt, roundId);
     }
 

@@ -652,6 +652,13 @@ def test_claim__years_later_still_paid(sold):
     assert sold.cash.balanceOf(s) == 500 * FACE
 
 
+def test_claimable__zero_while_due_but_unfunded_or_unfixed(sold):
+    """A due coupon shows nothing claimable until it is funded (fixed) or fixed (floating)."""
+    mine(PAY[0] + DAY)
+    assert sold.series.couponOwed(0) > 0 and sold.series.claimable(sold.alice, 0) == 0
+    assert sold.frn.couponRate(0) == (0, False) and sold.frn.claimable(sold.alice, 0) == 0
+
+
 def test_claim__a_holder_of_nothing__nothing_to_claim(sold):
     s = sold.series
     at(PAY[0])
@@ -710,6 +717,20 @@ def test_principal__fund_caps_at_what_is_owed__redeem_at_face(sold):
     with ape.reverts(s.BondZeroAmount):
         s.redeem(0, sender=alice)
     assert s.redeem(1, sender=alice).return_value == 100  # a token unit: 100 cash units
+
+
+def test_principal__redeem_for_a_holder__paid_to_the_holder_not_the_caller(sold):
+    s, cash, alice, mallory = sold.series, sold.cash, sold.alice, sold.mallory
+    at(BUY_AT + DAY)
+    s.fundPrincipal(s.principalOwed(), sender=sold.treasury)
+    at(MATURITY)
+    alice_before, mallory_before = cash.balanceOf(alice), cash.balanceOf(mallory)
+    receipt = s.redeemFor(alice, 400 * UNIT, sender=mallory)  # a keeper
+    assert receipt.events.filter(s.Redeemed) == [s.Redeemed(alice, 400 * UNIT, 40_000 * CASH)]
+    assert cash.balanceOf(alice) == alice_before + 40_000 * CASH
+    assert cash.balanceOf(mallory) == mallory_before and s.balanceOf(alice) == 600 * UNIT
+    with ape.reverts(s.ERC20InsufficientBalance, sender=mallory.address, balance=0):
+        s.redeemFor(mallory, UNIT, sender=alice)
 
 
 def test_principal__short_pool_in_grace__refused__then_the_first_redeem_records_default(sold):
@@ -1008,6 +1029,26 @@ def test_floating__capped_at_100_percent__absurd_answers_refused(floating):
     ):
         frn.fixRate(1, 2, sender=floating.mallory)
     assert frn.couponRate(1) == (0, False)
+
+
+def test_floating__a_feed_without_the_round_or_with_an_absurd_one__refused(
+    project, accounts, floating
+):
+    """A round never written (no timestamp) is refused; a round whose successor the feed
+    does not know (zeros) is the one in force, and an absurd answer there is refused."""
+    d, office = floating, fresh(accounts)
+    mock = office.deploy(project.MockAggregator, REF_DECIMALS)
+    terms = dataclasses.replace(FLOATER, reference_rate=mock.address)
+    frn = deploy_series(project, office, d.cash, d.treasury, terms)
+    mine(FLOAT_ISSUE + DAY)
+    expect_revert(
+        "BondWrongFixingRound", frn.fixRate, 0, 7, roundId=7, updatedAt=0, fixingTime=FLOAT_ISSUE
+    )
+    mock.setRound(5, -2 * 10**36, FLOAT_ISSUE - 1, sender=office)  # round 6 answers zeros
+    expect_revert("BondBadReferenceRate", frn.fixRate, 0, 5, answer=-2 * 10**36)
+    mock.setRound(5, pct("4"), FLOAT_ISSUE - 1, sender=office)
+    frn.fixRate(0, 5, sender=d.mallory)
+    assert frn.couponRate(0) == (475 * 10**14, True)  # 4.00% + 0.75%
 
 
 def test_floating__sales_refused_while_the_current_rate_is_unfixed(floating):
@@ -1550,3 +1591,28 @@ def test_coupon_default_after_everyone_redeemed__the_coupon_cash_stays_with_its_
     assert s.claim(v.alice, [5], sender=v.mallory).return_value == 1_000 * CASH * 1_000 // 1_500
     assert s.claim(v.bob, [5], sender=v.bob).return_value == 1_000 * CASH * 500 // 1_500
     assert cash.balanceOf(s) <= 1  # rounding dust only
+
+
+def test_value_feed__description__a_reverting_clean_feed_counts_zero(project, accounts, valued):
+    """A clean feed that reverts (here a token with decimals but no latestRoundData)
+    answers "no price", which the reserve counts at zero: the valuation does not revert."""
+    v, deployer = valued, fresh(accounts)
+    assert v.feed.description() == "Bond dirty price less maturity haircut (on-chain accrual)"
+    broken = deployer.deploy(project.BondValueFeed, v.listed, v.cash)
+    assert broken.valuation() == (0, 0, 0, 0, 0, 0)
+    assert broken.latestRoundData() == (1, 0, 0, 0, 1)
+
+
+def test_value_feed__more_than_18_decimals__refused(project, accounts, valued):
+    deployer = fresh(accounts)
+    odd_feed = deployer.deploy(project.MockAggregator, 19)
+    assert deploy_revert(project.BondValueFeed, valued.listed, odd_feed, by=deployer) == (
+        "BondFeedInvalidDecimals",
+        {"decimals": 19},
+    )
+    odd_cash = deployer.deploy(project.MockERC20, "Odd", "ODD", 19)
+    odd_series = deploy_series(project, deployer, odd_cash, valued.treasury, FIXED)
+    assert deploy_revert(project.BondValueFeed, odd_series, valued.clean, by=deployer) == (
+        "BondFeedInvalidDecimals",
+        {"decimals": 19},
+    )
