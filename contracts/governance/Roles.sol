@@ -28,4 +28,13 @@ library Roles {
     uint64 internal constant DEBT_OFFICE = 10;
     /// @dev Buys T-bills for the vault and redeems matured ones.
     uint64 internal constant VAULT_MANAGER = 11;
+    /// @dev Mints commodity tokens against attested lots.
+    uint64 internal constant COMMODITY_OFFICE = 12;
+    /// @dev A commodity custodian: confirms or rejects deliveries in kind.
+    uint64 internal constant CUSTODIAN = 13;
+    /// @dev Held by issuing contracts (the commodity tokens), never by a person:
+    /// records issues and retirements against the program ceilings.
+    uint64 internal constant PROGRAM_ISSUER = 14;
+    /// @dev The last role: the operating roles are MINTER to LAST.
+    uint64 internal constant LAST = PROGRAM_ISSUER;
 }

@@ -299,14 +299,14 @@ contract SovereignAccessManager is AccessManager {
     /// counts as held by the admin and by the pending admin.
     function _conflictHeld(uint64 roleId, address account) private view returns (uint64) {
         if (_isGoverning(roleId)) {
-            for (uint64 role = Roles.MINTER; role <= Roles.VAULT_MANAGER; ++role) {
+            for (uint64 role = Roles.MINTER; role <= Roles.LAST; ++role) {
                 if (_holds(role, account)) return role;
             }
         } else if (_isOperating(roleId)) {
             if (account == admin || account == pendingAdmin) return ADMIN_ROLE;
             if (_holds(Roles.GOVERNOR, account)) return Roles.GOVERNOR;
             if (roleId == Roles.GUARDIAN) {
-                for (uint64 role = Roles.MINTER; role <= Roles.VAULT_MANAGER; ++role) {
+                for (uint64 role = Roles.MINTER; role <= Roles.LAST; ++role) {
                     if (role != Roles.GUARDIAN && _holds(role, account)) return role;
                 }
             } else if (_holds(Roles.GUARDIAN, account)) {
@@ -325,17 +325,17 @@ contract SovereignAccessManager is AccessManager {
         return since != 0 || _pendingGrantUntil[account][roleId] >= block.timestamp;
     }
 
-    /// @dev The admin role and the roles of `Roles` (1 to 11); not the public role.
+    /// @dev The admin role and the roles of `Roles` (1 to LAST); not the public role.
     function _isKnown(uint64 roleId) private pure returns (bool) {
-        return roleId <= Roles.VAULT_MANAGER;
+        return roleId <= Roles.LAST;
     }
 
     function _isGoverning(uint64 roleId) private pure returns (bool) {
         return roleId == ADMIN_ROLE || roleId == Roles.GOVERNOR;
     }
 
-    /// @dev Every role but the admin's and the governor's (Roles 2 to 11).
+    /// @dev Every role but the admin's and the governor's (Roles 2 to LAST).
     function _isOperating(uint64 roleId) private pure returns (bool) {
-        return roleId >= Roles.MINTER && roleId <= Roles.VAULT_MANAGER;
+        return roleId >= Roles.MINTER && roleId <= Roles.LAST;
     }
 }

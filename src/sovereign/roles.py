@@ -23,6 +23,9 @@ class Role(IntEnum):
     CENTRAL_BANK = 9
     DEBT_OFFICE = 10
     VAULT_MANAGER = 11
+    COMMODITY_OFFICE = 12
+    CUSTODIAN = 13
+    PROGRAM_ISSUER = 14
     PUBLIC = 2**64 - 1
 
     @property
@@ -32,7 +35,13 @@ class Role(IntEnum):
 
 # The roles a deployment assigns to accounts, in RoleHolders order; their labels
 # name them in manifests, configuration files and the command line.
-HOLDER_LABELS = tuple(r.label for r in Role if r not in (Role.ADMIN, Role.PUBLIC))
+# The commodity roles (12 to 14) are not assigned by a deployment yet: the
+# commodity phase of the deployer is still to come (issue #14), and PROGRAM_ISSUER
+# is only ever held by contracts.
+_NOT_HELD_YET = (Role.COMMODITY_OFFICE, Role.CUSTODIAN, Role.PROGRAM_ISSUER)
+HOLDER_LABELS = tuple(
+    r.label for r in Role if r not in (Role.ADMIN, Role.PUBLIC) and r not in _NOT_HELD_YET
+)
 
 # Roles held with an execution delay: their calls are scheduled, public and
 # cancellable by the guardian before they run. Pausing has no delay.

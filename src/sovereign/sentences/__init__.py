@@ -14,14 +14,15 @@ The table is split by contract family: ``access`` (AccessManaged, AccessManager,
 SovereignAccessManager), ``tokens`` (ERC-20, permits, signatures, the stablecoin,
 the settlement cash), ``reserve`` (the Reserve and its price feeds), ``tbill``
 (series, registry, vault, ERC-4626), ``bond`` (coupon-bond series, registry, value
-feed) and ``common`` (OpenZeppelin's utilities).
+feed), ``commodity`` (attestations, commodity tokens, program ceilings, FX
+conversion) and ``common`` (OpenZeppelin's utilities).
 """
 
 from __future__ import annotations
 
 import re
 
-from sovereign.sentences import access, bond, common, reserve, tbill, tokens
+from sovereign.sentences import access, bond, commodity, common, reserve, tbill, tokens
 from sovereign.sentences._fmt import Entry, Fmt, Token, Units, to_bytes
 
 __all__ = ["SENTENCES", "Token", "Units", "sentence"]
@@ -33,6 +34,7 @@ SENTENCES: dict[str, Entry] = {
     **reserve.SENTENCES,
     **tbill.SENTENCES,
     **bond.SENTENCES,
+    **commodity.SENTENCES,
     **common.SENTENCES,
 }
 
