@@ -18,6 +18,7 @@ from sovereign import apefix, artifacts
 from sovereign.deploy import CollateralSpec, RoleHolders, SystemConfig, deploy_system
 from sovereign.units import text_to_bytes32
 from tests.utils import ref
+from tests.utils.commodity import FX, commodity_specs
 from tests.utils.constants import CASH, DAY, FEED_DECIMALS, PROFILE
 
 apefix.apply_all()
@@ -116,6 +117,16 @@ def vault_manager(accounts):
 
 
 @pytest.fixture(scope="session")
+def commodity_office(accounts):
+    return accounts[18]  # as in deploy.local_role_holders
+
+
+@pytest.fixture(scope="session")
+def custodian(accounts):
+    return accounts[19]
+
+
+@pytest.fixture(scope="session")
 def exchange(accounts):
     """A licensed exchange (authorized participant)."""
     return accounts[12]
@@ -150,6 +161,8 @@ def holders(
     central_bank,
     debt_office,
     vault_manager,
+    commodity_office,
+    custodian,
 ):
     return RoleHolders(
         governor=governor,
@@ -163,6 +176,8 @@ def holders(
         central_bank=central_bank,
         debt_office=debt_office,
         vault_manager=vault_manager,
+        commodity_office=commodity_office,
+        custodian=custodian,
     )
 
 
@@ -178,9 +193,11 @@ def bond(project, deployer):
 
 
 @pytest.fixture(scope="session")
-def system(deployer, holders, config, bond, reporter, central_bank, registrar, exchange):
+def system(deployer, holders, config, bond, reporter, central_bank, registrar, exchange, accounts):
     """The deployed system, funded, as every test starts from it:
     - the bond listed as collateral (2% haircut, 1-day heartbeat), priced 1.00;
+    - gold (SGLD) and crude (SOIL) commodity tokens listed, none minted yet; their
+      attesters the custodian and accounts 16 and 17, two to sign (tests.utils.commodity);
     - the reserve holds 1,020,000 SB30 (counted 999,600) and 500,000 cash;
     - the exchange is a licensed participant.
     (Session-scoped: ape reverts each test to this state.)"""
@@ -197,6 +214,8 @@ def system(deployer, holders, config, bond, reporter, central_bank, registrar, e
                 initial_price=Decimal("1.00"),  # round 1, forced at deployment
             )
         ],
+        commodities=commodity_specs([holders.custodian, accounts[16], accounts[17]]),
+        fx=FX,
     )
     bond.mint(sys_.reserve, 1_020_000 * 10**18, sender=deployer)
     sys_.cash.mint(sys_.reserve, 500_000 * 10**6, sender=central_bank)

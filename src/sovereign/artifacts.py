@@ -36,6 +36,11 @@ EXPORTED = (
     "BondRegistry",
     "BondSeries",
     "BondValueFeed",
+    "ReserveAttestations",
+    "ProgramCeilings",
+    "FxConvertedFeed",
+    "CommodityToken",
+    "AttestedValueFeed",
     "MockERC20",
 )
 # Safe 1.4.1 (two-person approval, sovereign.safeops): deployed and journaled like the

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sovereign import deploycommodity
 from sovereign import deployphases as phase
 from sovereign.deploysteps import DeployJournal
 from sovereign.roles import Role
@@ -89,6 +90,8 @@ class RoleHolders:
     central_bank: object
     debt_office: object
     vault_manager: object
+    commodity_office: object
+    custodian: object
 
     def by_role(self) -> dict[Role, object]:
         return {
@@ -103,14 +106,17 @@ class RoleHolders:
             Role.CENTRAL_BANK: self.central_bank,
             Role.DEBT_OFFICE: self.debt_office,
             Role.VAULT_MANAGER: self.vault_manager,
+            Role.COMMODITY_OFFICE: self.commodity_office,
+            Role.CUSTODIAN: self.custodian,
         }
 
 
 def local_role_holders(test_accounts) -> tuple[object, RoleHolders, list]:
-    """The local-chain layout: account 0 deploys, 1-11 hold the roles in
-    ``RoleHolders`` order, 12 and up are free (exchanges, investors)."""
+    """The local-chain layout: account 0 deploys, 1-11 hold the first eleven roles in
+    ``RoleHolders`` order, 18 and 19 the commodity office and the custodian (added
+    later, at the end, so that 12-17 stay where they were: exchanges, investors)."""
     test = list(test_accounts)
-    return test[0], RoleHolders(*test[1:12]), test[12:]
+    return test[0], RoleHolders(*test[1:12], test[18], test[19]), test[12:18]
 
 
 @dataclass
@@ -129,6 +135,8 @@ class System:
     # A listed bond's BondValueFeed by ISIN (``ape treasury bonds feeds``; its clean
     # price feed is ``feeds[ISIN]``).
     bond_feeds: dict[str, object] = field(default_factory=dict)
+    # Commodity reserves (sovereign.deploycommodity), when the deployment has any.
+    commodity: object = None
 
     def contracts(self) -> dict[str, object]:
         named = {
@@ -144,6 +152,8 @@ class System:
         named = {k: v for k, v in named.items() if v is not None}
         named.update({f"feed:{k}": v for k, v in self.feeds.items()})
         named.update({f"bond-feed:{k}": v for k, v in self.bond_feeds.items()})
+        if self.commodity is not None:
+            named.update(self.commodity.contracts())
         return named
 
 
@@ -154,6 +164,8 @@ def deploy_system(
     *,
     cash_address: str | None = None,
     collateral: list[CollateralSpec] = (),
+    commodities: list = (),
+    fx=None,
     accept_admin: bool = True,
     journal: DeployJournal | None = None,
 ) -> System:
@@ -161,7 +173,9 @@ def deploy_system(
 
     With a ``journal`` (``deploysteps.DeployJournal``) every step is recorded as it
     is sent, and a journal of an interrupted deploy replays its done steps
-    without sending them again."""
+    without sending them again. ``commodities`` (``deploycommodity.CommoditySpec``) add
+    the commodity reserves, converted into the peg currency through ``fx``
+    (``deploycommodity.FxSpec``)."""
     config = config or SystemConfig()
     run = phase.Deployment(deployer, journal or DeployJournal(None, {}))
     manager = phase.deploy_access_manager(run)
@@ -181,7 +195,16 @@ def deploy_system(
         vault_feed=vault_feed,
         bond_registry=bond_registry,
     )
+    collateral = list(collateral)
+    if commodities:
+        book = deploycommodity.deploy_commodities(
+            run, system, fx or deploycommodity.FxSpec(), list(commodities)
+        )
+        system.commodity = book
+        collateral += deploycommodity.collateral_specs(book)
     feeds = phase.deploy_collateral_feeds(run, system, collateral)
     phase.set_initial_parameters(run, system, collateral, feeds)
+    if system.commodity is not None:
+        deploycommodity.set_commodity_parameters(run, system.commodity)
     phase.grant_permissions(run, system, own_cash=cash_address is None, accept_admin=accept_admin)
     return system

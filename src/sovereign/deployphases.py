@@ -10,7 +10,8 @@ phase may gain steps only at a new label, never rename or reorder one.
 3. ``deploy_reserve``: the reserve, and the stablecoin's one-time wiring to it;
 4. ``deploy_tbill_vault``: the T-bill registry, the vault and the feed that prices its shares;
    then ``deploy_bond_registry``: the coupon-bond registry, which accepts only BondSeries'
-   creation code (its hash, from the shipped artifacts, is fixed at construction);
+   creation code (its hash, from the shipped artifacts, is fixed at construction); then,
+   when the configuration names commodities, ``deploycommodity.deploy_commodities``;
 5. ``deploy_collateral_feeds``: an oracle stub for each collateral asset without a feed;
 6. ``set_initial_parameters``: set by the deployer as admin while no function is mapped to
    a role yet (an unmapped function is the admin's), so the deployer never holds an
@@ -263,6 +264,10 @@ def grant_permissions(
     contracts += [(feed, "ReportedPriceFeed") for feed in system.feeds.values()]
     # None of these calls depends on another: they are sent together, pipelined.
     calls = [c for contract, name in contracts for c in wire_functions(manager, contract, name)]
+    if system.commodity is not None:
+        from sovereign.deploycommodity import commodity_wiring
+
+        calls += commodity_wiring(manager, system.commodity, wire_functions)
     calls += [
         (f"labelRole {role.label}", manager, "labelRole", (int(role), role.label))
         for role in Role

@@ -12,6 +12,8 @@ in seconds, ratios in WAD (1e18 = 100%), shares of a whole in basis points (10,0
 
 from __future__ import annotations
 
+from eth_utils import keccak
+
 from sovereign.units import WAD
 
 DAY = 86_400  # [s]
@@ -76,6 +78,29 @@ MAX_MATURITY_HAIRCUT_BPS = 5_000
 # tier, beyond ten years, is open-ended.
 MATURITY_TIER_LIMITS = (365 * DAY, 3 * 365 * DAY, 5 * 365 * DAY, 10 * 365 * DAY)
 
+# ------------------------------------------------------------------ commodities
+# CommodityToken: the delivery fee's bound [bps], when a holder may cancel an undelivered
+# request [s], and the most lots one mint or request names.
+MAX_DELIVERY_FEE_BPS = 100
+DELIVERY_TIMEOUT = 30 * DAY
+MAX_LOTS_PER_CALL = 64
+# ReserveAttestations: the largest attester set, the longest a statement may be relied
+# on after its as-of [s], and the EIP-712 type the attesters sign (sovereign.attest).
+MAX_ATTESTERS = 16
+MAX_VALIDITY = 35 * DAY
+ATTESTATION_TYPE = (
+    "Attestation(address asset,uint64 nonce,uint64 asOf,uint64 expiresAt,bytes32 lotsRoot,"
+    "uint256 totalQuantity,uint32 lotCount)"
+)
+ATTESTATION_TYPEHASH = keccak(text=ATTESTATION_TYPE)
+# ProgramCeilings: the largest ceiling of an asset class [WAD, peg currency].
+MAX_CEILING_WAD = 10**15 * WAD
+# FxConvertedFeed: the FX rounds read back over the lag window, the longest lag [s],
+# the largest closed-market haircut [bps].
+MAX_LAG_ROUNDS = 16
+MAX_LAG = 7 * DAY
+MAX_CLOSED_HAIRCUT_BPS = 2_000
+
 # contract name (as deployed) -> the names of its constants mirrored here.
 MIRRORED: dict[str, tuple[str, ...]] = {
     "SovereignAccessManager": (
@@ -105,6 +130,10 @@ MIRRORED: dict[str, tuple[str, ...]] = {
     "TBillVault": ("MAX_LOTS", "MAX_MARKDOWN_BPS", "MIN_TIME_TO_MATURITY"),
     "BondSeries": ("COUPON_GRACE", "PRINCIPAL_GRACE"),
     "BondRegistry": ("MAX_MATURITY_HAIRCUT_BPS",),
+    "CommodityToken": ("MAX_DELIVERY_FEE_BPS", "DELIVERY_TIMEOUT", "MAX_LOTS_PER_CALL"),
+    "ReserveAttestations": ("MAX_ATTESTERS", "MAX_VALIDITY", "ATTESTATION_TYPEHASH"),
+    "ProgramCeilings": ("MAX_CEILING_WAD",),
+    "FxConvertedFeed": ("MAX_LAG_ROUNDS", "MAX_LAG", "MAX_CLOSED_HAIRCUT_BPS"),
 }
 # The contract's view of a mirror that is not named like it (OpenZeppelin's own views).
 VIEWS = {"EXPIRATION": "expiration", "MIN_SETBACK": "minSetback"}

@@ -36,7 +36,20 @@ def _kind(name: str) -> str | None:
         return "ReportedPriceFeed"
     if name.startswith("bond-feed:"):
         return "BondValueFeed"
+    prefix = name.split(":", 1)[0] if ":" in name else None
+    if prefix in COMMODITY_KINDS:
+        return COMMODITY_KINDS[prefix]
     return name if name in artifacts.EXPORTED else None
+
+
+# Commodity entries (``commodity:SGLD``, ``fx-feed:USD``, ...) -> their contract type.
+COMMODITY_KINDS = {
+    "commodity": "CommodityToken",
+    "quote-feed": "ReportedPriceFeed",
+    "price-feed": "FxConvertedFeed",
+    "value-feed": "AttestedValueFeed",
+    "fx-feed": "ReportedPriceFeed",
+}
 
 
 def genesis_hash() -> str:
@@ -231,7 +244,34 @@ def load_system(data: dict) -> System:
         bond_feeds={
             k.split(":", 1)[1]: v for k, v in instances.items() if k.startswith("bond-feed:")
         },
+        commodity=_commodity_book(instances),
     )
+
+
+def _commodity_book(instances: dict):
+    """The deployment's commodity contracts, or None when it has none."""
+    from sovereign.deploycommodity import Commodity, CommodityBook, FxSpec
+
+    fx = [k for k in instances if k.startswith("fx-feed:")]
+    if "ReserveAttestations" not in instances or not fx:
+        return None
+    book = CommodityBook(
+        instances["ReserveAttestations"],
+        instances["ProgramCeilings"],
+        instances[fx[0]],
+        FxSpec(quote=fx[0].split(":", 1)[1]),
+    )
+    for name, token in instances.items():
+        if name.startswith("commodity:"):
+            symbol = name.split(":", 1)[1]
+            book.commodities[symbol] = Commodity(
+                None,
+                token,
+                instances[f"quote-feed:{symbol}"],
+                instances[f"price-feed:{symbol}"],
+                instances[f"value-feed:{symbol}"],
+            )
+    return book
 
 
 # Short names of the contracts, beside their lower-cased type names.
@@ -244,6 +284,8 @@ CONTRACT_LABELS = {
     "TBillVault": "vault",
     "VaultNavFeed": "vault-nav-feed",
     "BondRegistry": "bond-registry",
+    "ReserveAttestations": "attestations",
+    "ProgramCeilings": "ceilings",
 }
 
 

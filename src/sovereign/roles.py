@@ -35,12 +35,10 @@ class Role(IntEnum):
 
 # The roles a deployment assigns to accounts, in RoleHolders order; their labels
 # name them in manifests, configuration files and the command line.
-# The commodity roles (12 to 14) are not assigned by a deployment yet: the
-# commodity phase of the deployer is still to come (issue #14), and PROGRAM_ISSUER
-# is only ever held by contracts.
-_NOT_HELD_YET = (Role.COMMODITY_OFFICE, Role.CUSTODIAN, Role.PROGRAM_ISSUER)
+# PROGRAM_ISSUER is held by contracts (the commodity tokens), never by an account.
+CONTRACT_ROLES = (Role.PROGRAM_ISSUER,)
 HOLDER_LABELS = tuple(
-    r.label for r in Role if r not in (Role.ADMIN, Role.PUBLIC) and r not in _NOT_HELD_YET
+    r.label for r in Role if r not in (Role.ADMIN, Role.PUBLIC) and r not in CONTRACT_ROLES
 )
 
 # Roles held with an execution delay: their calls are scheduled, public and
@@ -92,6 +90,22 @@ FUNCTION_ROLES: dict[str, dict[str, Role]] = {
         "closeAuction": Role.DEBT_OFFICE,
         "callBond": Role.DEBT_OFFICE,
         "setMaturityHaircuts": Role.GOVERNOR,
+    },
+    # Commodities: the office mints against attested lots, the custodian settles
+    # deliveries; attesters, ceilings and fees are governance parameters (its delay).
+    "CommodityToken": {
+        "mint": Role.COMMODITY_OFFICE,
+        "confirmDelivery": Role.CUSTODIAN,
+        "rejectDelivery": Role.CUSTODIAN,
+        "setDeliveryFee": Role.GOVERNOR,
+    },
+    "ReserveAttestations": {
+        "setAttesters": Role.GOVERNOR,
+    },
+    "ProgramCeilings": {
+        "setCeiling": Role.GOVERNOR,
+        "recordIssue": Role.PROGRAM_ISSUER,
+        "recordRetire": Role.PROGRAM_ISSUER,
     },
     "TBillVault": {
         "buy": Role.VAULT_MANAGER,

@@ -177,6 +177,7 @@ from hypothesis.stateful import (
 
 from sovereign.limits import EXPIRATION, GUARDIAN_REMOVAL_NOTICE, MIN_EXECUTION_DELAY, MIN_SETBACK
 from sovereign.preflight import decode_revert
+from sovereign.roles import CONTRACT_ROLES as _CONTRACT_ROLES
 from sovereign.roles import FUNCTION_ROLES, Role
 from sovereign.units import text_to_bytes32
 from tests.utils.audit import (
@@ -197,8 +198,11 @@ ADMIN, PUBLIC = int(Role.ADMIN), int(Role.PUBLIC)
 GOVERNOR, MINTER, BURNER = int(Role.GOVERNOR), int(Role.MINTER), int(Role.BURNER)
 GUARDIAN, COMPLIANCE, REPORTER = int(Role.GUARDIAN), int(Role.COMPLIANCE), int(Role.ORACLE_REPORTER)
 RESERVE_MANAGER, REGISTRAR = int(Role.RESERVE_MANAGER), int(Role.REGISTRAR)
-LAST_ROLE = int(Role.VAULT_MANAGER)  # roles 0..LAST_ROLE exist (rule 5)
-# Every role but the admin's and the governor's (Roles 2..11), in the order of
+LAST_ROLE = int(Role.PROGRAM_ISSUER)  # roles 0..LAST_ROLE exist (rule 5)
+VAULT_MANAGER = int(Role.VAULT_MANAGER)
+# Roles a deployment grants to contracts only (none of the machine's accounts).
+CONTRACT_ROLES = {int(r) for r in _CONTRACT_ROLES}
+# Every role but the admin's and the governor's (Roles 2..14), in the order of
 # SovereignAccessManager._conflictHeld's loop (increasing id: the first held is named).
 OPERATING = tuple(range(MINTER, LAST_ROLE + 1))
 GOVERNING = (ADMIN, GOVERNOR)
@@ -218,6 +222,8 @@ ACTORS = (
     "central_bank",
     "debt_office",
     "vault_manager",
+    "commodity_office",
+    "custodian",
     "mallory",
     "alice",
     "deployer",
@@ -1807,12 +1813,12 @@ def _machine_context(project, system, config, **accounts) -> Ctx:
     model.admin = read(system.manager.admin)
     assert model.admin == governor.address and read(system.manager.pendingAdmin) == ZERO
     holders = {int(r): getattr(a, "address", a) for r, a in system.holders.by_role().items()}
-    assert set(holders) == set(ROLES_READ) - {ADMIN}
+    assert set(holders) == set(ROLES_READ) - {ADMIN} - CONTRACT_ROLES
     holders[ADMIN] = governor.address
     for role in ROLES_READ:
         for name in ACCOUNTS:
             since, current, pending, effect = read(system.manager.getAccess, role, who[name])
-            if who[name] == holders[role]:
+            if who[name] == holders.get(role):
                 want = {ADMIN: config.admin_delay, GOVERNOR: config.governor_delay}.get(role, 0)
                 assert since != 0 and current == want, f"{name} {ROLE_NAMES[role]}: {current}"
                 assert effect == 0
@@ -1874,6 +1880,8 @@ MACHINE_ACCOUNTS = (
     "central_bank",
     "debt_office",
     "vault_manager",
+    "commodity_office",
+    "custodian",
     "mallory",
     "alice",
     "deployer",
@@ -2207,7 +2215,7 @@ CONFLICTS = [
         "beginAdminTransfer",
         ("vault_manager", DAY),
         "vault_manager",
-        LAST_ROLE,
+        VAULT_MANAGER,
         ADMIN,
     ),
     ("admin-to-the-minter", None, "beginAdminTransfer", ("minter", DAY), "minter", MINTER, ADMIN),

@@ -146,3 +146,17 @@ def test_only_governance_sets_attesters_within_bounds(w, accounts):
     assert receipt.events == [w.registry.AttestersSet(w.gold.address, new, 3)]
     assert w.registry.attesters(w.gold) == new and w.registry.threshold(w.gold) == 3
     assert not any(w.registry.isAttester(w.gold, a) for a in w.attesters)  # the old set is gone
+
+
+def test_the_typed_message_the_cli_signs_is_the_digest_the_registry_checks(w):
+    """sovereign.attest's EIP-712 message (type, domain, fields) hashes to the registry's
+    own digest, and its type hash is the one sovereign.limits mirrors."""
+    from eth_account.messages import _hash_eip191_message
+
+    from sovereign.attest import message
+    from sovereign.limits import ATTESTATION_TYPEHASH
+
+    s = statement(w.gold.address, bars(3), 1, T0 - HOUR, T0 + 10 * DAY)
+    signable = message(w.registry, s).signable_message
+    assert _hash_eip191_message(signable) == w.registry.digest(s.as_struct())
+    assert w.registry.ATTESTATION_TYPEHASH() == ATTESTATION_TYPEHASH

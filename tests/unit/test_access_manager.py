@@ -21,6 +21,9 @@ def _targets(system):
         "TBillRegistry": system.registry,
         "TBillVault": system.vault,
         "BondRegistry": system.bond_registry,
+        "CommodityToken": system.commodity.commodities["SGLD"].token,
+        "ReserveAttestations": system.commodity.attestations,
+        "ProgramCeilings": system.commodity.ceilings,
     }
 
 

@@ -1,0 +1,26 @@
+"""The commodities of the test deployments: gold and crude, converted at 22.50 per USD."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sovereign.deploycommodity import CommoditySpec, FxSpec
+
+FX = FxSpec(initial_rate=Decimal("22.5"))
+
+
+def commodity_specs(attesters) -> list[CommoditySpec]:
+    """Gold (0.001 oz, METALS, 15% haircut) and Brent (0.01 bbl, ENERGY, 20%), each
+    attested by two of ``attesters``."""
+    addresses = tuple(getattr(a, "address", a) for a in attesters)
+    gold = CommoditySpec(
+        "SGLD", "Sovereign Gold", "troy ounce of fine gold", 3, "METALS", "XAU",
+        initial_price=Decimal("2400"), ceiling=Decimal("50000000000"),
+        attesters=addresses, threshold=2,
+    )  # fmt: skip
+    oil = CommoditySpec(
+        "SOIL", "Sovereign Crude", "barrel of Brent crude", 2, "ENERGY", "BRENT",
+        initial_price=Decimal("80"), haircut_bps=2_000, ceiling=Decimal("20000000000"),
+        attesters=addresses, threshold=2,
+    )  # fmt: skip
+    return [gold, oil]
