@@ -6,7 +6,8 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {FxConvertedFeed} from "../oracle/FxConvertedFeed.sol";
 import {ProgramCeilings} from "./ProgramCeilings.sol";
 import {ReserveAttestations} from "./ReserveAttestations.sol";
 
@@ -17,13 +18,24 @@ import {ReserveAttestations} from "./ReserveAttestations.sol";
 /// quantities, each lot once ever. Holders redeem in kind, whole lots only: the
 /// lots' tokens (plus a bounded fee) are held from the request and burned when the
 /// custodian confirms delivery.
-/// @dev Supply never exceeds the attested total: checked with the mint included
-/// (TrueUSD's check before the mint let one mint overshoot). A lot is identified by
-/// (custodian, serial); once minted it can never be minted again, even after
-/// delivery, so a delivered bar still listed in a stale bar list backs nothing
-/// new. Every mint is recorded at book value, in the peg currency at the price of
-/// the moment, against the program ceiling of the token's asset class.
+/// @dev Supply never exceeds the backing, checked with the mint included (TrueUSD's
+/// check before the mint let one mint overshoot). The backing is the live
+/// statement's total less what was delivered since its as-of: a delivered lot has
+/// left the vault even while the statement still lists it. A lot is identified by
+/// its serial alone, which must name it whatever vault holds it (refiner and bar
+/// number, a warehouse-receipt id): once minted it can never be minted again, not
+/// after a move to another custodian, not after delivery. Every mint is recorded
+/// at book value, in the peg currency at the price times the spot FX rate (no
+/// closed-market cut, no lag: a legal ceiling must not be passed by choosing
+/// when to mint), against the program ceiling of the token's asset class.
+/// Delivery: a request names whole lots of one custodian; that custodian's
+/// registered account accepts it (from then on the holder can no longer cancel:
+/// the metal may be on its way), then confirms delivery (the tokens burn) or
+/// rejects it (they return). A request never accepted can be cancelled by its
+/// holder after DELIVERY_TIMEOUT.
 contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
+    using Checkpoints for Checkpoints.Trace208;
+
     /// @notice One lot of the custodian's list: a bar, a tank's batch, a warehouse
     /// receipt. Text fields are bytes32 (left-aligned ASCII).
     struct Lot {
@@ -44,6 +56,7 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     enum RequestState {
         None,
         Open,
+        Accepted,
         Delivered,
         Cancelled
     }
@@ -52,6 +65,7 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
         address holder;
         uint64 requestedAt;
         RequestState state;
+        bytes32 custodian;
         uint256 quantity;
         uint256 fee;
         bytes32[] lots;
@@ -68,7 +82,7 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     ReserveAttestations public immutable attestations;
     ProgramCeilings public immutable ceilings;
     /// @notice The price of one whole token in the peg currency (FX included).
-    AggregatorV3Interface public immutable priceFeed;
+    FxConvertedFeed public immutable priceFeed;
     /// @notice The program ceiling's class, e.g. "METALS".
     bytes32 public immutable assetClass;
     /// @notice The unit one whole token is, e.g. "troy ounce of fine gold".
@@ -85,7 +99,13 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
 
     mapping(bytes32 lotKey => LotState) public lotState;
     mapping(bytes32 lotKey => uint256) public lotQuantity;
+    mapping(bytes32 lotKey => bytes32) public lotCustodian;
+    /// @notice The account that speaks for custodian `custodian` (its lots' deliveries).
+    mapping(bytes32 custodian => address) public custodianAccount;
     mapping(uint256 requestId => Request) private _requests;
+    /// @dev Cumulative quantity delivered, by time: what left the vaults since a
+    /// statement's as-of.
+    Checkpoints.Trace208 private _delivered;
 
     error CommodityNoLiveAttestation(uint64 expiresAt, uint256 nowTs);
     error CommodityBadProof();
@@ -100,6 +120,8 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     error CommodityTooEarlyToCancel(uint256 requestId, uint256 allowedAt, uint256 nowTs);
     error CommodityFeeOutOfBounds(uint256 feeBps, uint256 max);
     error CommodityInvalidAddress(address account);
+    error CommodityMixedCustodians(bytes32 lotKey, bytes32 custodian, bytes32 requestCustodian);
+    error CommodityNotCustodian(uint256 requestId, bytes32 custodian, address caller);
 
     event LotMinted(bytes32 indexed lotKey, address indexed to, uint256 quantity, bytes32 serial, bytes32 custodian);
     event Minted(address indexed to, uint256 quantity, uint256 lots, uint256 bookValueWad, uint64 attestationNonce);
@@ -107,6 +129,8 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     event DeliveryConfirmed(uint256 indexed requestId, address indexed holder, uint256 quantity, bytes32 deliveryRef);
     event DeliveryCancelled(uint256 indexed requestId, address indexed holder, address by, bytes32 reason);
     event DeliveryFeeSet(uint16 feeBps, address recipient);
+    event DeliveryAccepted(uint256 indexed requestId, bytes32 indexed custodian);
+    event CustodianAccountSet(bytes32 indexed custodian, address account);
 
     constructor(
         string memory name_,
@@ -117,7 +141,7 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
         address authority,
         ReserveAttestations attestations_,
         ProgramCeilings ceilings_,
-        AggregatorV3Interface priceFeed_,
+        FxConvertedFeed priceFeed_,
         uint32 priceHeartbeat_
     ) ERC20(name_, symbol_) AccessManaged(authority) {
         if (address(attestations_) == address(0)) revert CommodityInvalidAddress(address(attestations_));
@@ -136,9 +160,24 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
         return _decimals;
     }
 
-    /// @notice The key of a lot: (custodian, serial).
-    function lotKey(bytes32 custodian, bytes32 serial) public pure returns (bytes32) {
-        return keccak256(abi.encode(custodian, serial));
+    /// @notice The key of a lot: its serial, whichever custodian holds it.
+    function lotKey(bytes32 serial) public pure returns (bytes32) {
+        return keccak256(abi.encode(serial));
+    }
+
+    /// @notice What backs the supply now: the live statement's total less what was
+    /// delivered since its as-of (0 without a live statement).
+    function backing() public view returns (bool live, uint256 quantity, uint64 nonce) {
+        (bool ok,, uint256 total, uint64 asOf,, uint64 n) = attestations.current(address(this));
+        uint256 since = deliveredSince(asOf);
+        return (ok, ok && total > since ? total - since : 0, n);
+    }
+
+    /// @notice The quantity delivered from `timestamp` on (a delivery in the same second
+    /// as a statement's as-of counts as after it: the backing errs low).
+    function deliveredSince(uint256 timestamp) public view returns (uint256) {
+        if (timestamp == 0) return _delivered.latest();
+        return _delivered.latest() - _delivered.upperLookupRecent(uint48(timestamp - 1));
     }
 
     /// @notice The Merkle leaf of a lot (OpenZeppelin StandardMerkleTree encoding,
@@ -160,6 +199,7 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
         nonReentrant
     {
         if (lots.length == 0 || lots.length > MAX_LOTS_PER_CALL) revert CommodityNoLots(lots.length, MAX_LOTS_PER_CALL);
+        if (to == address(this)) revert CommodityInvalidAddress(to);
         (bytes32 root, uint256 attested, uint64 nonce) = _liveAttestation();
         (bytes32[] memory leaves, uint256 quantity) = _takeLots(to, lots);
         if (!MerkleProof.multiProofVerifyCalldata(proof, proofFlags, root, leaves)) revert CommodityBadProof();
@@ -180,25 +220,41 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     function requestDelivery(bytes32[] calldata lots) external nonReentrant returns (uint256 requestId) {
         uint256 n = lots.length;
         if (n == 0 || n > MAX_LOTS_PER_CALL) revert CommodityNoLots(n, MAX_LOTS_PER_CALL);
+        bytes32 custodian = lotCustodian[lots[0]];
         uint256 quantity;
         for (uint256 i; i < n; ++i) {
-            LotState state = lotState[lots[i]];
-            if (state != LotState.Minted) revert CommodityLotNotDeliverable(lots[i], state);
-            lotState[lots[i]] = LotState.Requested;
-            quantity += lotQuantity[lots[i]];
+            bytes32 key = lots[i];
+            LotState state = lotState[key];
+            if (state != LotState.Minted) revert CommodityLotNotDeliverable(key, state);
+            if (lotCustodian[key] != custodian) revert CommodityMixedCustodians(key, lotCustodian[key], custodian);
+            lotState[key] = LotState.Requested;
+            quantity += lotQuantity[key];
         }
-        uint256 fee = Math.mulDiv(quantity, deliveryFeeBps, BPS, Math.Rounding.Ceil);
+        // Rounded down: the fee never passes its bound, whatever the token's decimals.
+        uint256 fee = Math.mulDiv(quantity, deliveryFeeBps, BPS);
         _transfer(msg.sender, address(this), quantity + fee);
         requestId = ++requestCount;
-        _requests[requestId] = Request(msg.sender, uint64(block.timestamp), RequestState.Open, quantity, fee, lots);
+        _requests[requestId] =
+            Request(msg.sender, uint64(block.timestamp), RequestState.Open, custodian, quantity, fee, lots);
         emit DeliveryRequested(requestId, msg.sender, quantity, fee, lots);
     }
 
+    /// @notice The custodian takes the request on: from now on only delivery or
+    /// rejection ends it. @dev Caller: the request's custodian (its account, with the
+    /// custodian role).
+    function acceptDelivery(uint256 requestId) external restricted {
+        Request storage r = _custodianOf(requestId);
+        if (r.state != RequestState.Open) revert CommodityRequestNotOpen(requestId, r.state);
+        r.state = RequestState.Accepted;
+        emit DeliveryAccepted(requestId, r.custodian);
+    }
+
     /// @notice The custodian delivered: burn the lots' tokens, pay the fee, retire the
-    /// book value. @dev Caller: the custodian's role. `deliveryRef`: the delivery note.
+    /// book value. @dev Caller: the request's custodian. `deliveryRef`: the delivery note.
     function confirmDelivery(uint256 requestId, bytes32 deliveryRef) external restricted nonReentrant {
-        Request storage r = _open(requestId);
+        Request storage r = _custodianOf(requestId);
         r.state = RequestState.Delivered;
+        _delivered.push(uint48(block.timestamp), _delivered.latest() + uint208(r.quantity));
         for (uint256 i; i < r.lots.length; ++i) {
             lotState[r.lots[i]] = LotState.Delivered;
         }
@@ -213,7 +269,8 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     /// @notice Cancel an open request after {DELIVERY_TIMEOUT}: tokens and fee return.
     /// @dev Caller: the request's holder.
     function cancelDelivery(uint256 requestId) external nonReentrant {
-        Request storage r = _open(requestId);
+        Request storage r = _requests[requestId];
+        if (r.state != RequestState.Open) revert CommodityRequestNotOpen(requestId, r.state);
         if (msg.sender != r.holder) revert CommodityNotHolder(requestId, r.holder, msg.sender);
         uint256 allowedAt = uint256(r.requestedAt) + DELIVERY_TIMEOUT;
         if (block.timestamp < allowedAt) revert CommodityTooEarlyToCancel(requestId, allowedAt, block.timestamp);
@@ -221,9 +278,29 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     }
 
     /// @notice The custodian cannot deliver: tokens and fee return to the holder.
-    /// @dev Caller: the custodian's role.
+    /// @dev Caller: the request's custodian.
     function rejectDelivery(uint256 requestId, bytes32 reason) external restricted nonReentrant {
-        _cancel(_open(requestId), requestId, reason);
+        _cancel(_custodianOf(requestId), requestId, reason);
+    }
+
+    /// @notice Register the account that speaks for `custodian`. @dev Caller: the
+    /// governor role (the account must also hold the custodian role).
+    function setCustodianAccount(bytes32 custodian, address account) external restricted {
+        if (account == address(0) || account == address(this)) revert CommodityInvalidAddress(account);
+        custodianAccount[custodian] = account;
+        emit CustodianAccountSet(custodian, account);
+    }
+
+    /// @dev The token itself holds only requested lots' tokens: sending it tokens
+    /// would strand them in the supply.
+    function transfer(address to, uint256 value) public override returns (bool) {
+        if (to == address(this)) revert CommodityInvalidAddress(to);
+        return super.transfer(to, value);
+    }
+
+    function transferFrom(address from, address to, uint256 value) public override returns (bool) {
+        if (to == address(this)) revert CommodityInvalidAddress(to);
+        return super.transferFrom(from, to, value);
     }
 
     /// @notice Set the delivery fee and who receives it. @dev Caller: the governor role.
@@ -243,10 +320,10 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     // ---------------------------------------------------------------- internals
 
     function _liveAttestation() private view returns (bytes32 root, uint256 attested, uint64 nonce) {
-        bool live;
-        uint64 expiresAt;
-        (live, root, attested,, expiresAt, nonce) = attestations.current(address(this));
+        (bool live, bytes32 r,,, uint64 expiresAt,) = attestations.current(address(this));
         if (!live) revert CommodityNoLiveAttestation(expiresAt, block.timestamp);
+        (, attested, nonce) = backing();
+        root = r;
     }
 
     /// @dev Mark each lot minted (each once ever); their leaves and total quantity.
@@ -255,20 +332,25 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
         leaves = new bytes32[](n);
         for (uint256 i; i < n; ++i) {
             Lot calldata lot = lots[i];
-            bytes32 key = lotKey(lot.custodian, lot.serial);
+            bytes32 key = lotKey(lot.serial);
             if (lot.quantity == 0) revert CommodityZeroQuantity(key);
             if (lotState[key] != LotState.None) revert CommodityLotNotMintable(key, lotState[key]);
             lotState[key] = LotState.Minted;
             lotQuantity[key] = lot.quantity;
+            lotCustodian[key] = lot.custodian;
             leaves[i] = leaf(lot);
             quantity += lot.quantity;
             emit LotMinted(key, to, lot.quantity, lot.serial, lot.custodian);
         }
     }
 
-    function _open(uint256 requestId) private view returns (Request storage r) {
+    /// @dev An open or accepted request, called by its custodian's account.
+    function _custodianOf(uint256 requestId) private view returns (Request storage r) {
         r = _requests[requestId];
-        if (r.state != RequestState.Open) revert CommodityRequestNotOpen(requestId, r.state);
+        if (r.state != RequestState.Open && r.state != RequestState.Accepted) {
+            revert CommodityRequestNotOpen(requestId, r.state);
+        }
+        if (msg.sender != custodianAccount[r.custodian]) revert CommodityNotCustodian(requestId, r.custodian, msg.sender);
     }
 
     function _cancel(Request storage r, uint256 requestId, bytes32 reason) private {
@@ -280,15 +362,15 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
         emit DeliveryCancelled(requestId, r.holder, msg.sender, reason);
     }
 
-    /// @dev `quantity` token units at the feed's price now [peg currency, wad]. A mint
-    /// with no usable price is refused: its book value could not be known.
+    /// @dev `quantity` token units at price x spot rate now [peg currency, wad]. A mint
+    /// with no usable price or rate is refused: its book value could not be known.
     function _valueOf(uint256 quantity) private view returns (uint256) {
-        (, int256 answer,, uint256 updatedAt,) = priceFeed.latestRoundData();
+        (int256 answer, uint256 updatedAt) = priceFeed.spotValue();
         if (answer <= 0 || updatedAt == 0 || updatedAt > block.timestamp || block.timestamp - updatedAt > priceHeartbeat)
         {
             revert CommodityNoPrice(answer, updatedAt);
         }
-        // quantity / 10**decimals × answer / 10**feedDecimals × 10**18
-        return Math.mulDiv(quantity, uint256(answer) * 1e18, 10 ** (uint256(_decimals) + priceFeed.decimals()));
+        // quantity / 10**decimals × answer [wad]
+        return Math.mulDiv(quantity, uint256(answer), 10 ** uint256(_decimals));
     }
 }

@@ -17,7 +17,12 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 /// custodian's multisig) signs by ERC-1271. Only the latest statement is stored;
 /// history lives in {AttestationAccepted} events. An expired or missing statement
 /// is not an error here: {current} says it is not live, and the valuation counts
-/// the asset at zero (AttestedValueFeed) without reverting.
+/// the asset at zero (AttestedValueFeed) without reverting. The guardian can
+/// suspend the live statement at once (a compromised attester, a custodian in
+/// trouble); a new attester set suspends it too, since the set that signed it is
+/// no longer trusted. Either way only a newer statement makes the asset count
+/// again. Attesters should be distinct persons: a Safe attester whose owners are
+/// attesters too would let one person count twice.
 contract ReserveAttestations is AccessManaged, EIP712 {
     /// @notice What the attesters sign. `lotsRoot` is the root of OpenZeppelin's
     /// StandardMerkleTree over (serial, custodian, location, grade, quantity).
@@ -62,6 +67,7 @@ contract ReserveAttestations is AccessManaged, EIP712 {
     error AttestationInvalidAttesters(address asset, uint256 count, uint256 threshold);
 
     event AttestersSet(address indexed asset, address[] attesters, uint256 threshold);
+    event AttestationSuspended(address indexed asset, uint64 indexed nonce, bytes32 reason, address by);
     event AttestationAccepted(
         address indexed asset,
         uint64 indexed nonce,
@@ -77,6 +83,8 @@ contract ReserveAttestations is AccessManaged, EIP712 {
     mapping(address asset => address[]) private _attesters;
     mapping(address asset => uint256) public threshold;
     mapping(address asset => Stored) private _latest;
+    /// @notice The nonce of `asset`'s suspended statement (0: none).
+    mapping(address asset => uint64) public suspendedNonce;
 
     constructor(address authority) AccessManaged(authority) EIP712("Sovereign Reserve Attestations", "1") {}
 
@@ -101,6 +109,20 @@ contract ReserveAttestations is AccessManaged, EIP712 {
         }
         threshold[asset] = threshold_;
         emit AttestersSet(asset, attesters, threshold_);
+        _suspend(asset, "attesters replaced");
+    }
+
+    /// @notice Stop relying on `asset`'s live statement until a newer one is accepted.
+    /// @dev Caller: the guardian role (no delay). Emits {AttestationSuspended}.
+    function suspend(address asset, bytes32 reason) external restricted {
+        _suspend(asset, reason);
+    }
+
+    function _suspend(address asset, bytes32 reason) private {
+        uint64 nonce = _latest[asset].nonce;
+        if (nonce == 0 || suspendedNonce[asset] == nonce) return;
+        suspendedNonce[asset] = nonce;
+        emit AttestationSuspended(asset, nonce, reason, msg.sender);
     }
 
     /// @notice Accept a statement signed by at least M of `a.asset`'s attesters.
@@ -146,15 +168,15 @@ contract ReserveAttestations is AccessManaged, EIP712 {
         );
     }
 
-    /// @notice `asset`'s latest statement and whether it is live now (accepted and
-    /// not expired). Never reverts: a missing statement is all zeros, not live.
+    /// @notice `asset`'s latest statement and whether it is live now (accepted, not
+    /// expired, not suspended). Never reverts: a missing statement is all zeros, not live.
     function current(address asset)
         external
         view
         returns (bool live, bytes32 lotsRoot, uint256 totalQuantity, uint64 asOf, uint64 expiresAt, uint64 nonce)
     {
         Stored memory s = _latest[asset];
-        live = s.nonce != 0 && block.timestamp < s.expiresAt;
+        live = s.nonce != 0 && block.timestamp < s.expiresAt && suspendedNonce[asset] != s.nonce;
         return (live, s.lotsRoot, s.totalQuantity, s.asOf, s.expiresAt, s.nonce);
     }
 

@@ -19,15 +19,20 @@ import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 /// - the FX feed has its own heartbeat; its decimals, and the price feed's, are
 ///   read at every call, never assumed;
 /// - a rate outside [minRateWad, maxRateWad] (an inverted answer, other decimals
-///   than announced, a fat finger) is no rate, and so is a window holding one;
-///   an earlier round the feed cannot show (a proxy's phase boundary) ends the
-///   walk back;
+///   than announced, a fat finger) is no rate, and so is a window holding one; the
+///   bounds lie on one side of 1 and within a factor of 10, so that an inverted
+///   answer or a factor-10 decimals error always falls outside; an earlier round the
+///   feed cannot show (a proxy's phase boundary) ends the walk back, and more rounds
+///   in the window than MAX_LAG_ROUNDS give no rate;
 /// - while the FX market is closed (a weekly window, UTC), the FX answer may be as
-///   old as `closedHeartbeat`, and the value is cut by `closedHaircutBps`:
-///   weekend moves are not in the rate, so less of the value is relied on.
+///   old as `closedHeartbeat` if it was fresh when the market closed, and the value
+///   is cut by `closedHaircutBps`: weekend moves are not in the rate, so less of
+///   the value is relied on.
 /// Without a usable price or rate the answer is 0 (counted at zero by the
-/// reserve, never a revert); updatedAt is the price's, so the reserve's own
-/// heartbeat for the asset applies to the price.
+/// reserve, never a revert: every call to the feeds, decimals included, is
+/// caught); updatedAt is the price's, so the reserve's own heartbeat for the
+/// asset applies to the price. {spotValue} (price × spot, no lag, no cut) is
+/// what the commodity tokens record issues at against the program ceilings.
 contract FxConvertedFeed is AggregatorV3Interface {
     uint256 private constant BPS = 10_000;
     uint256 private constant WEEK = 7 days;
@@ -76,7 +81,12 @@ contract FxConvertedFeed is AggregatorV3Interface {
         if (closedFrom_ >= WEEK) revert FxInvalidParameter("closedFrom", closedFrom_);
         if (closedFor_ >= WEEK) revert FxInvalidParameter("closedFor", closedFor_);
         if (closedHaircutBps_ > MAX_CLOSED_HAIRCUT_BPS) revert FxInvalidParameter("closedHaircutBps", closedHaircutBps_);
-        if (minRateWad_ == 0 || maxRateWad_ < minRateWad_ || maxRateWad_ > MAX_ANSWER) {
+        // The bounds are what catch an inverted answer (on the other side of 1) and
+        // misstated decimals (a factor of 10 or more away): narrower than x10, one side of 1.
+        if (
+            minRateWad_ == 0 || maxRateWad_ < minRateWad_ || maxRateWad_ > MAX_ANSWER
+                || maxRateWad_ >= 10 * minRateWad_ || (minRateWad_ <= 1e18 && maxRateWad_ >= 1e18)
+        ) {
             revert FxInvalidParameter("rateBounds", maxRateWad_);
         }
         priceFeed = priceFeed_;
@@ -115,42 +125,32 @@ contract FxConvertedFeed is AggregatorV3Interface {
     /// both [wad], when the FX feed answered, and whether the market is closed.
     /// `rateWad` is 0 when there is no usable rate.
     function rate() public view returns (uint256 spotWad, uint256 rateWad, uint256 fxUpdatedAt, bool closed) {
-        closed = marketClosed(block.timestamp);
         uint80 id;
-        int256 answer;
-        try fxFeed.latestRoundData() returns (uint80 r, int256 a, uint256, uint256 at, uint80) {
-            (id, answer, fxUpdatedAt) = (r, a, at);
-        } catch {
-            return (0, 0, 0, closed);
-        }
-        uint256 maxAge = closed ? closedHeartbeat : fxHeartbeat;
-        if (fxUpdatedAt == 0 || fxUpdatedAt > block.timestamp || block.timestamp - fxUpdatedAt > maxAge) {
-            return (0, 0, fxUpdatedAt, closed);
-        }
-        uint8 fxDecimals = fxFeed.decimals();
-        if (fxDecimals > 18) return (0, 0, fxUpdatedAt, closed);
-        uint256 scale = 10 ** (18 - fxDecimals);
-        spotWad = _inBounds(answer, scale);
-        rateWad = _lowestInWindow(id, fxUpdatedAt, scale, spotWad);
+        uint256 scale;
+        (id, spotWad, fxUpdatedAt, closed, scale) = _spot();
+        rateWad = spotWad == 0 ? 0 : _lowestInWindow(id, fxUpdatedAt, scale, spotWad);
     }
 
     /// @notice price × rate, cut by the closed-market haircut while the market is closed.
     function latestRoundData() public view override returns (uint80, int256, uint256, uint256, uint80) {
-        int256 price;
-        uint256 updatedAt;
-        try priceFeed.latestRoundData() returns (uint80, int256 a, uint256, uint256 at, uint80) {
-            (price, updatedAt) = (a, at);
-        } catch {
-            return (1, 0, 0, 0, 1);
-        }
+        (uint256 price, uint256 scale, uint256 updatedAt) = _price();
         (, uint256 rateWad,, bool closed) = rate();
-        uint8 priceDecimals = priceFeed.decimals();
-        if (price <= 0 || uint256(price) > MAX_ANSWER || rateWad == 0 || priceDecimals > 36) {
-            return (1, 0, updatedAt, updatedAt, 1);
-        }
-        uint256 value = Math.mulDiv(uint256(price), rateWad, 10 ** priceDecimals);
+        if (price == 0 || rateWad == 0) return (1, 0, updatedAt, updatedAt, 1);
+        uint256 value = Math.mulDiv(price, rateWad, scale);
         if (closed) value = Math.mulDiv(value, BPS - closedHaircutBps, BPS);
         return (1, int256(value), updatedAt, updatedAt, 1);
+    }
+
+    /// @notice price × spot rate, without lag or closed-market cut [wad], and the
+    /// price's time: what an issue is worth for the program ceilings (a legal limit,
+    /// not a collateral value). 0 without a usable price or rate.
+    function spotValue() external view returns (int256 value, uint256 updatedAt) {
+        uint256 price;
+        uint256 scale;
+        (price, scale, updatedAt) = _price();
+        (, uint256 spotWad,,,) = _spot();
+        if (price == 0 || spotWad == 0) return (0, updatedAt);
+        return (int256(Math.mulDiv(price, spotWad, scale)), updatedAt);
     }
 
     /// @notice Only the current round exists.
@@ -158,14 +158,63 @@ contract FxConvertedFeed is AggregatorV3Interface {
         return latestRoundData();
     }
 
+    /// @dev The price [its decimals] and 10**decimals, or 0 when the feed reverts or
+    /// answers no price; its time.
+    function _price() private view returns (uint256 price, uint256 scale, uint256 updatedAt) {
+        int256 answer;
+        try priceFeed.latestRoundData() returns (uint80, int256 a, uint256, uint256 at, uint80) {
+            (answer, updatedAt) = (a, at);
+        } catch {
+            return (0, 1, 0);
+        }
+        try priceFeed.decimals() returns (uint8 d) {
+            if (answer <= 0 || uint256(answer) > MAX_ANSWER || d > 36) return (0, 1, updatedAt);
+            return (uint256(answer), 10 ** d, updatedAt);
+        } catch {
+            return (0, 1, updatedAt);
+        }
+    }
+
+    /// @dev The latest FX round: its id, its rate [wad] (0 when unusable), its time,
+    /// whether the market is closed, and 10**(18 - fx decimals). While closed the answer
+    /// may be as old as `closedHeartbeat`, but it must have been fresh (within
+    /// `fxHeartbeat`) when the market closed: a rate stale before the close stays stale.
+    function _spot() private view returns (uint80 id, uint256 spotWad, uint256 at, bool closed, uint256 scale) {
+        uint256 sinceMonday = (block.timestamp + EPOCH_TO_MONDAY) % WEEK;
+        uint256 intoClosure = (sinceMonday + WEEK - closedFrom) % WEEK;
+        closed = intoClosure < closedFor;
+        int256 answer;
+        try fxFeed.latestRoundData() returns (uint80 r, int256 a, uint256, uint256 t, uint80) {
+            (id, answer, at) = (r, a, t);
+        } catch {
+            return (0, 0, 0, closed, 1);
+        }
+        if (at == 0 || at > block.timestamp) return (id, 0, at, closed, 1);
+        uint256 age = block.timestamp - at;
+        if (closed ? (age > closedHeartbeat || age > intoClosure + fxHeartbeat) : age > fxHeartbeat) {
+            return (id, 0, at, closed, 1);
+        }
+        try fxFeed.decimals() returns (uint8 d) {
+            if (d > 18) return (id, 0, at, closed, 1);
+            scale = 10 ** (18 - d);
+        } catch {
+            return (id, 0, at, closed, 1);
+        }
+        spotWad = _inBounds(answer, scale);
+    }
+
     /// @dev Each round published within the lag window replaced one that was in force
     /// inside it: the lowest of them all, from the latest round `id` (rate `rateWad`,
-    /// published at `at`) back.
+    /// published at `at`) back. A round the feed cannot show (it reverts, or answers
+    /// no time: a proxy's phase boundary) ends the walk; more rounds in the window
+    /// than MAX_LAG_ROUNDS give no rate (0), since the window's lowest is unknown.
     function _lowestInWindow(uint80 id, uint256 at, uint256 scale, uint256 rateWad) private view returns (uint256) {
         uint256 windowStart = block.timestamp - Math.min(block.timestamp, lag);
-        for (uint256 i; i < MAX_LAG_ROUNDS && rateWad != 0 && at > windowStart && id > 1; ++i) {
+        for (uint256 i; rateWad != 0 && at > windowStart && id > 1; ++i) {
+            if (i == MAX_LAG_ROUNDS) return 0;
             --id;
-            try fxFeed.getRoundData(id) returns (uint80, int256 a, uint256, uint256 t, uint80) {
+            try fxFeed.getRoundData(id) returns (uint80 r, int256 a, uint256, uint256 t, uint80) {
+                if (t == 0 || r != id) break;
                 rateWad = Math.min(rateWad, _inBounds(a, scale));
                 at = t;
             } catch {

@@ -6,7 +6,8 @@ import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 /// @notice Test-only feed that answers whatever it is told (zero, negative,
 /// future timestamps, odd decimals): the attacks a real feed could present.
 contract MockAggregator is AggregatorV3Interface {
-    uint8 public override decimals;
+    uint8 private _decimals;
+    bool public decimalsRevert;
     int256 public answer;
     uint256 public updatedAt;
     uint80 public roundId;
@@ -20,7 +21,17 @@ contract MockAggregator is AggregatorV3Interface {
     mapping(uint80 => Round) private _rounds;
 
     constructor(uint8 decimals_) {
-        decimals = decimals_;
+        _decimals = decimals_;
+    }
+
+    function decimals() external view override returns (uint8) {
+        require(!decimalsRevert, "decimals unavailable");
+        return _decimals;
+    }
+
+    /// @notice Make {decimals} revert (a proxy whose aggregator is unset).
+    function setDecimalsRevert(bool reverts) external {
+        decimalsRevert = reverts;
     }
 
     function set(int256 answer_, uint256 updatedAt_) external {
@@ -30,7 +41,7 @@ contract MockAggregator is AggregatorV3Interface {
     }
 
     function setDecimals(uint8 decimals_) external {
-        decimals = decimals_;
+        _decimals = decimals_;
     }
 
     function description() external pure override returns (string memory) {

@@ -44,8 +44,18 @@ class FxSpec:
     closed_heartbeat: int = 4 * DAY
     closed_haircut_bps: int = 500
     lag: int = DAY  # a rise of the rate counts once it has lasted this long
-    min_rate: Decimal = Decimal("0.0001")
-    max_rate: Decimal = Decimal("1000000")
+    # The plausible range of the rate: on one side of 1 and within a factor of 10, so
+    # that an inverted answer or a decimals error falls outside (FxConvertedFeed). By
+    # default half to twice the initial rate.
+    min_rate: Decimal | None = None
+    max_rate: Decimal | None = None
+
+    def bounds(self) -> tuple[Decimal, Decimal]:
+        if self.min_rate is not None and self.max_rate is not None:
+            return self.min_rate, self.max_rate
+        if self.initial_rate is None:
+            raise ValueError("the FX rate's bounds need min_rate and max_rate, or initial_rate")
+        return self.initial_rate / 2, self.initial_rate * 2
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,8 @@ class CommoditySpec:
     ceiling: Decimal = Decimal(0)  # [peg currency] the class's program ceiling
     attesters: tuple[str, ...] = ()
     threshold: int = 0
+    # (custodian name in the lot lists, the account that speaks for it)
+    custodians: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -127,7 +139,7 @@ def deploy_commodities(
         price = run.deploy(
             "FxConvertedFeed", quote.address, fx_feed.address, fx.heartbeat,
             fx.closed_heartbeat, fx.lag, fx.closed_from, fx.closed_for,
-            fx.closed_haircut_bps, wad(fx.min_rate), wad(fx.max_rate),
+            fx.closed_haircut_bps, *(wad(b) for b in fx.bounds()),
             f"{spec.quote_symbol} / {peg}",
             label=f"deploy FxConvertedFeed {spec.symbol}",
         )  # fmt: skip
@@ -183,6 +195,13 @@ def set_commodity_parameters(run: Deployment, book: CommodityBook) -> None:
                 f"setAttesters {symbol}",
                 lambda t=c.token, s=spec: book.attestations.setAttesters(
                     t.address, list(s.attesters), s.threshold, sender=deployer
+                ),
+            )
+        for name, account in spec.custodians:
+            run.send(
+                f"setCustodianAccount {symbol} {name}",
+                lambda t=c.token, n=name, a=account: t.setCustodianAccount(
+                    text_to_bytes32(n), a, sender=deployer
                 ),
             )
         ceilings[spec.asset_class] = max(ceilings.get(spec.asset_class, Decimal(0)), spec.ceiling)

@@ -95,12 +95,15 @@ FUNCTION_ROLES: dict[str, dict[str, Role]] = {
     # deliveries; attesters, ceilings and fees are governance parameters (its delay).
     "CommodityToken": {
         "mint": Role.COMMODITY_OFFICE,
+        "acceptDelivery": Role.CUSTODIAN,
         "confirmDelivery": Role.CUSTODIAN,
         "rejectDelivery": Role.CUSTODIAN,
         "setDeliveryFee": Role.GOVERNOR,
+        "setCustodianAccount": Role.GOVERNOR,
     },
     "ReserveAttestations": {
         "setAttesters": Role.GOVERNOR,
+        "suspend": Role.GUARDIAN,
     },
     "ProgramCeilings": {
         "setCeiling": Role.GOVERNOR,

@@ -13,7 +13,8 @@ into the peg currency by an FX fixing, proven by M-of-N attestations.
 - ``gold``: the CommodityToken (3 decimals: bar lists give fine weight to 0.001
   oz), class METALS with a ceiling of 100 billion; ``gold_value``: its
   AttestedValueFeed;
-- attesters: three test accounts with keys (accounts 10, 11, 12), two must sign.
+- attesters: three test accounts with keys (accounts 10, 11, 12), two must sign;
+- the custodian VAULT-CO speaks through ``admin`` (its registered account).
 
 Every test starts at T0, a Wednesday noon in 2041, with both feeds fresh (the FX
 feed's round 1, two days old, and round 2, an hour old, both at 280).
@@ -41,6 +42,7 @@ WAD = 10**18
 ISSUER_ROLE = Role.PROGRAM_ISSUER
 METALS = text_to_bytes32("METALS")
 CEILING = 100_000_000_000 * WAD  # 100 billion in the peg currency
+MIN_RATE, MAX_RATE = 150 * WAD, 1_000 * WAD
 CLOSED_FROM = 4 * DAY + 21 * HOUR  # Friday 21:00 UTC, from Monday 00:00
 CLOSED_FOR = 50 * HOUR  # to Sunday 23:00 UTC
 
@@ -80,7 +82,7 @@ def world(project, accounts):
     fx.set(PKR_USD, T0 - 2 * DAY, sender=admin)  # round 1: in force well before the lag window
     gold_price = admin.deploy(
         project.FxConvertedFeed, xau, fx, DAY, 3 * DAY, DAY, CLOSED_FROM, CLOSED_FOR, 500,
-        50 * WAD, 2_000 * WAD, "XAU / PKR",
+        MIN_RATE, MAX_RATE, "XAU / PKR",
     )  # fmt: skip
     gold = admin.deploy(
         project.CommodityToken, "Sovereign Gold", "SGLD", "troy ounce of fine gold", 3, METALS,
@@ -94,6 +96,7 @@ def world(project, accounts):
     ceilings.setCeiling(METALS, CEILING, sender=admin)
     attesters = [accounts[10], accounts[11], accounts[12]]
     registry.setAttesters(gold, [a.address for a in attesters], 2, sender=admin)
+    gold.setCustodianAccount(text_to_bytes32("VAULT-CO"), admin, sender=admin)
     return SimpleNamespace(
         admin=admin, manager=manager, registry=registry, ceilings=ceilings, xau=xau, fx=fx,
         gold_price=gold_price, gold=gold, gold_value=gold_value, attesters=attesters,

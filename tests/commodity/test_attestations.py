@@ -12,6 +12,7 @@ import pytest
 
 from sovereign.attest import sign, signed, statement
 from sovereign.permit import permit_domain
+from sovereign.units import text_to_bytes32
 from tests.commodity.conftest import DAY, HOUR, T0, attest, bars, fresh, mine
 
 
@@ -160,3 +161,22 @@ def test_the_typed_message_the_cli_signs_is_the_digest_the_registry_checks(w):
     signable = message(w.registry, s).signable_message
     assert _hash_eip191_message(signable) == w.registry.digest(s.as_struct())
     assert w.registry.ATTESTATION_TYPEHASH() == ATTESTATION_TYPEHASH
+
+
+def test_the_guardian_suspends_a_live_statement_until_a_newer_one(w):
+    """The review's L-5: a live statement can be withdrawn at once; a new attester set
+    suspends it too; only a newer statement makes the asset count again."""
+    attest(w, bars(2))
+    with ape.reverts(w.registry.AccessManagedUnauthorized, caller=w.mallory.address):
+        w.registry.suspend(w.gold, text_to_bytes32("NO"), sender=w.mallory)
+    receipt = w.registry.suspend(w.gold, text_to_bytes32("CUSTODIAN-CASE"), sender=w.admin)
+    assert receipt.events == [
+        w.registry.AttestationSuspended(
+            w.gold.address, 1, text_to_bytes32("CUSTODIAN-CASE"), w.admin.address
+        )
+    ]
+    assert w.registry.current(w.gold)[0] is False and w.registry.suspendedNonce(w.gold) == 1
+    attest(w, bars(2))
+    assert w.registry.current(w.gold)[0] is True
+    w.registry.setAttesters(w.gold, [a.address for a in w.attesters], 3, sender=w.admin)
+    assert w.registry.current(w.gold)[0] is False  # signed by a set no longer in place

@@ -11,6 +11,7 @@ from sovereign.units import text_to_bytes32
 from tests.commodity.conftest import (
     CEILING,
     DAY,
+    HOUR,
     METALS,
     PKR_USD,
     T0,
@@ -26,7 +27,7 @@ ZERO = "0x" + "00" * 20
 
 
 def key(w, lot):
-    return w.gold.lotKey(text_to_bytes32(lot.custodian), text_to_bytes32(lot.serial))
+    return w.gold.lotKey(text_to_bytes32(lot.serial))
 
 
 def peg_value(quantity: int) -> int:
@@ -167,7 +168,7 @@ def held(w):
 def test_delivery_request_holds_the_lots_and_fee_then_burns_on_delivery(w, held):
     lots, supply = held, w.gold.totalSupply()
     quantity = lots[0].quantity + lots[2].quantity
-    fee = -(-quantity * 50 // 10_000)  # rounded up
+    fee = quantity * 50 // 10_000  # rounded down: never past the bound
     book = w.gold.bookValue()
     receipt = w.gold.requestDelivery([key(w, lots[0]), key(w, lots[2])], sender=w.holder)
     assert receipt.return_value == 1 == w.gold.requestCount()
@@ -184,7 +185,7 @@ def test_delivery_request_holds_the_lots_and_fee_then_burns_on_delivery(w, held)
     retired = book * quantity // supply
     assert w.gold.bookValue() == book - retired == w.ceilings.outstanding(METALS)
     assert w.gold.lotState(key(w, lots[0])) == 3
-    assert w.gold.request(1).state == 2
+    assert w.gold.request(1).state == 3  # Delivered
     attest(w, lots)  # a stale list that still names the delivered bar backs nothing new
     with ape.reverts(w.gold.CommodityLotNotMintable, lotKey=key(w, lots[0]), state=3):
         mint(w, lots, [0])
@@ -214,7 +215,7 @@ def test_cancel_only_by_the_holder_after_the_timeout(w, held):
         w.gold.cancelDelivery(1, sender=w.mallory)
     w.gold.cancelDelivery(1, sender=w.holder)
     assert w.gold.balanceOf(w.holder) == balance and w.gold.lotState(key(w, lots[3])) == 1
-    with ape.reverts(w.gold.CommodityRequestNotOpen, requestId=1, state=3):
+    with ape.reverts(w.gold.CommodityRequestNotOpen, requestId=1, state=4):  # Cancelled
         w.gold.confirmDelivery(1, text_to_bytes32("LATE"), sender=w.admin)
 
 
@@ -251,3 +252,108 @@ def test_the_ceiling_is_governed_within_bounds(w):
         w.ceilings.setCeiling(METALS, 0, sender=w.mallory)
     receipt = w.ceilings.setCeiling(METALS, 5, sender=w.admin)
     assert receipt.events == [w.ceilings.CeilingSet(METALS, CEILING, 5)]
+
+
+# ---------------------------------------------------------------- the review's cases
+
+
+def test_deliveries_since_the_statement_leave_the_backing(w, held):
+    """The review's M-1: four bars attested and minted; two delivered. The live statement
+    still lists four, but the backing is two: minting more needs a newer statement."""
+    lots = held
+    new = bars(2, start=50)
+    attest(w, lots + new)  # a later count: the four bars and two new ones
+    w.gold.requestDelivery([key(w, lots[0]), key(w, lots[1])], sender=w.holder)
+    w.gold.confirmDelivery(1, text_to_bytes32("NOTE-1"), sender=w.admin)
+    delivered = lots[0].quantity + lots[1].quantity
+    listed = sum(lot.quantity for lot in lots + new)
+    assert w.gold.backing()[:2] == (True, listed - delivered)
+    assert w.gold.deliveredSince(T0 - 1) == delivered
+    mint(w, lots + new, [4, 5])  # the two new bars: backed
+    assert w.gold.totalSupply() == listed - delivered
+    price, live, backing, supply, value, _ = w.gold_value.valuation()
+    assert (backing, supply, value) == (listed - delivered, listed - delivered, price)
+
+
+def test_an_accepted_delivery_cannot_be_cancelled_by_the_holder(w, held):
+    """The review's M-2: once the custodian accepts, the holder's timeout is gone."""
+    lots = held
+    w.gold.requestDelivery([key(w, lots[0])], sender=w.holder)
+    receipt = w.gold.acceptDelivery(1, sender=w.admin)
+    assert receipt.events == [w.gold.DeliveryAccepted(1, text_to_bytes32("VAULT-CO"))]
+    at(w.gold.request(1).requestedAt + 31 * DAY)
+    with ape.reverts(w.gold.CommodityRequestNotOpen, requestId=1, state=2):
+        w.gold.cancelDelivery(1, sender=w.holder)
+    with ape.reverts(w.gold.CommodityRequestNotOpen, requestId=1, state=2):
+        w.gold.acceptDelivery(1, sender=w.admin)
+    w.gold.confirmDelivery(1, text_to_bytes32("NOTE-2"), sender=w.admin)
+    assert w.gold.lotState(key(w, lots[0])) == 3
+
+
+def test_only_the_lots_custodian_settles_and_a_request_has_one_custodian(w, accounts):
+    """The review's M-5: the custodian role alone is not enough; the request's own
+    custodian account must call, and a request never mixes custodians."""
+    from sovereign.attest import Lot
+
+    lots = bars(2) + [Lot("BAR-90001", "OTHER-VAULT", "ZURICH", "999.9", 400_000)]
+    attest(w, lots)
+    mint(w, lots, [0, 1, 2])
+    with ape.reverts(
+        w.gold.CommodityMixedCustodians,
+        lotKey=key(w, lots[2]),
+        custodian=text_to_bytes32("OTHER-VAULT"),
+        requestCustodian=text_to_bytes32("VAULT-CO"),
+    ):
+        w.gold.requestDelivery([key(w, lots[0]), key(w, lots[2])], sender=w.holder)
+    w.gold.requestDelivery([key(w, lots[2])], sender=w.holder)
+    with ape.reverts(
+        w.gold.CommodityNotCustodian, requestId=1, custodian=text_to_bytes32("OTHER-VAULT")
+    ):
+        w.gold.confirmDelivery(1, text_to_bytes32("NOTE"), sender=w.admin)  # VAULT-CO's
+    zurich = accounts[13]
+    w.gold.setCustodianAccount(text_to_bytes32("OTHER-VAULT"), zurich, sender=w.admin)
+    with ape.reverts(w.gold.AccessManagedUnauthorized, caller=zurich.address):
+        w.gold.confirmDelivery(1, text_to_bytes32("NOTE"), sender=zurich)  # lacks the role
+    with ape.reverts(w.gold.AccessManagedUnauthorized, caller=w.mallory.address):
+        w.gold.setCustodianAccount(text_to_bytes32("OTHER-VAULT"), w.mallory, sender=w.mallory)
+
+
+def test_a_bar_moved_to_another_vault_is_not_minted_again(w):
+    """The review's L-6: a lot is its serial, whichever custodian lists it."""
+    from sovereign.attest import Lot
+
+    lots = bars(1)
+    attest(w, lots)
+    mint(w, lots, [0])
+    moved = [Lot(lots[0].serial, "OTHER-VAULT", "ZURICH", "999.9", lots[0].quantity)]
+    attest(w, moved)
+    with ape.reverts(w.gold.CommodityLotNotMintable, lotKey=key(w, lots[0]), state=1):
+        mint(w, moved, [0])
+
+
+def test_the_ceiling_counts_an_issue_at_spot_even_while_the_market_is_closed(w):
+    """The review's M-4: on a Saturday the collateral value is cut 5%, the book value
+    recorded against the ceiling is not."""
+    saturday = T0 + 3 * DAY + 6 * HOUR
+    at(T0 + 2 * DAY + 8 * HOUR)  # Friday 20:00: the last fixing before the close
+    w.fx.set(PKR_USD, T0 + 2 * DAY + 8 * HOUR, sender=w.admin)
+    at(saturday)
+    w.xau.set(XAU_USD, saturday, sender=w.admin)
+    lots = bars(1)
+    attest(w, lots)
+    mint(w, lots, [0])
+    assert w.gold.bookValue() == peg_value(lots[0].quantity)
+    assert w.gold_price.latestRoundData()[1] == 2_400 * 280 * WAD * 9_500 // 10_000
+
+
+def test_tokens_cannot_be_sent_or_minted_to_the_token_itself(w, held):
+    with ape.reverts(w.gold.CommodityInvalidAddress, account=w.gold.address):
+        w.gold.transfer(w.gold, 1, sender=w.holder)
+    w.gold.approve(w.other, 1, sender=w.holder)
+    with ape.reverts(w.gold.CommodityInvalidAddress, account=w.gold.address):
+        w.gold.transferFrom(w.holder, w.gold, 1, sender=w.other)
+    lots = bars(1, start=77)
+    attest(w, lots)
+    leaves, proof, flags = mint_arguments(lots, [0])
+    with ape.reverts(w.gold.CommodityInvalidAddress, account=w.gold.address):
+        w.gold.mint(w.gold, leaves, proof, flags, sender=w.admin)

@@ -13,9 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sovereign.attest import mint_arguments
+from sovereign.units import text_to_bytes32
 from tests.commodity.conftest import (
     DAY,
     HOUR,
+    MAX_RATE,
+    MIN_RATE,
     PKR_USD,
     T0,
     UNIT,
@@ -78,8 +81,8 @@ def test_fx_decimals_are_read_not_assumed(project, w):
     fx18 = w.admin.deploy(project.MockAggregator, 18)
     fx18.set(280 * WAD, T0 - 1, sender=w.admin)
     feed = w.admin.deploy(
-        project.FxConvertedFeed, w.xau, fx18, DAY, 3 * DAY, DAY, 0, 0, 500, 50 * WAD,
-        2_000 * WAD, "XAU / PKR (18)",
+        project.FxConvertedFeed, w.xau, fx18, DAY, 3 * DAY, DAY, 0, 0, 500, MIN_RATE,
+        MAX_RATE, "XAU / PKR (18)",
     )  # fmt: skip
     assert answer(feed) == SPOT_VALUE
     fx18.setDecimals(6, sender=w.admin)  # the same answer read with other decimals: out of bounds
@@ -121,15 +124,15 @@ def test_the_weekly_closure_edges(w, moment, closed):
 
 def test_a_reverting_price_feed_counts_zero(project, w):
     broken = w.admin.deploy(
-        project.FxConvertedFeed, w.ceilings, w.fx, DAY, 3 * DAY, DAY, 0, 0, 0, 50 * WAD,
-        2_000 * WAD, "broken",
+        project.FxConvertedFeed, w.ceilings, w.fx, DAY, 3 * DAY, DAY, 0, 0, 0, MIN_RATE,
+        MAX_RATE, "broken",
     )  # fmt: skip
     assert broken.latestRoundData() == (1, 0, 0, 0, 1)
 
 
 @settings(max_examples=20, deadline=None)
 @given(
-    spot=st.integers(50 * 10**8, 2_000 * 10**8),
+    spot=st.integers(150 * 10**8, 1_000 * 10**8),
     history=st.lists(st.integers(10**8, 3_000 * 10**8), min_size=0, max_size=5),
 )
 def test_the_conversion_never_values_above_spot(w, spot, history):
@@ -144,7 +147,7 @@ def test_the_conversion_never_values_above_spot(w, spot, history):
         w.fx.set(spot, ape.chain.blocks.head.timestamp, sender=w.admin)
         value = answer(w.gold_price)
     assert 0 <= value <= XAU_USD * spot * 10**10 // 10**8
-    if all(50 * 10**8 <= r <= 2_000 * 10**8 for r in history):
+    if all(150 * 10**8 <= r <= 1_000 * 10**8 for r in history):
         assert value == XAU_USD * min([spot, PKR_USD, *history]) * 10**10 // 10**8
     else:
         assert value == 0  # a window holding an out-of-bounds round has no rate
@@ -166,7 +169,7 @@ def test_the_value_feed_counts_zero_without_a_live_attestation(w):
     assert (price, live, value) == (SPOT_VALUE, True, SPOT_VALUE)
     assert attested == supply == lots[0].quantity + lots[1].quantity
     mine(T0 + DAY)
-    assert w.gold_value.valuation()[1:5] == (False, attested, supply, 0)
+    assert w.gold_value.valuation()[1:5] == (False, 0, supply, 0)  # no backing once expired
 
 
 def test_an_attestation_below_the_supply_values_each_token_at_its_share(w):
@@ -209,3 +212,78 @@ def test_the_reserve_counts_gold_until_its_attestation_expires_without_reverting
     assert reserve.collateralValue() == 0  # expired: counted zero, and no revert
     balance, value, _, usable, counted_now = reserve.assetStatus(w.gold)
     assert (balance, value, usable, counted_now) == (held, 0, False, 0)
+
+
+def test_a_rate_stale_before_the_close_stays_stale_over_the_weekend(w):
+    """The review's M-3: Wednesday's fixing, 25 hours old on Thursday (stale), must not
+    come back to life when the closure starts on Friday night."""
+    friday_night = T0 + 2 * DAY + 10 * HOUR  # Friday 22:00 UTC, an hour into the closure
+    at(friday_night - 1)
+    w.xau.set(XAU_USD, friday_night - 1, sender=w.admin)
+    mine(friday_night)
+    assert w.gold_price.marketClosed(friday_night)
+    assert w.gold_price.rate()[:2] == (0, 0) and answer(w.gold_price) == 0  # fixed T0 - 1 h
+
+
+def test_a_rate_fresh_at_the_close_serves_the_weekend(w):
+    friday = T0 + 2 * DAY + 8 * HOUR  # Friday 20:00, an hour before the close
+    at(friday)
+    w.fx.set(PKR_USD, friday, sender=w.admin)
+    sunday = T0 + 4 * DAY + 10 * HOUR  # Sunday 22:00: 50 hours old, fresh at the close
+    at(sunday)
+    w.xau.set(XAU_USD, sunday, sender=w.admin)
+    mine(sunday + 1)
+    assert answer(w.gold_price) == SPOT_VALUE * 9_500 // 10_000
+
+
+def test_more_rounds_in_the_window_than_can_be_read_give_no_rate(w):
+    """The review's L-1: 17 reports at 280 within the hour would hide a 250 earlier in
+    the 24-hour window; the walk gives up (no rate) rather than count the rise."""
+    w.fx.setRound(2, 250 * 10**8, T0 - 2 * HOUR, sender=w.admin)
+    with isolated():
+        for k in range(17):  # rounds 3..19
+            w.fx.set(PKR_USD, T0 - 60 * (17 - k), sender=w.admin)
+            w.fx.setRound(3 + k, PKR_USD, T0 - 60 * (17 - k), sender=w.admin)
+        assert w.gold_price.rate()[:2] == (280 * WAD, 0) and answer(w.gold_price) == 0
+    with isolated():
+        for k in range(10):
+            w.fx.set(PKR_USD, T0 - 60 * (10 - k), sender=w.admin)
+            w.fx.setRound(3 + k, PKR_USD, T0 - 60 * (10 - k), sender=w.admin)
+        assert w.gold_price.rate()[:2] == (280 * WAD, 250 * WAD)
+
+
+def test_a_round_the_feed_answers_without_a_time_ends_the_walk(w):
+    """The review's L-2: an OCR2 aggregator answers zeros for a round across a phase
+    boundary; that is the end of the history, not a zero rate."""
+    w.fx.setRound(2, 0, 0, sender=w.admin)  # round 2: no data
+    w.fx.set(PKR_USD, T0 - 1, sender=w.admin)  # round 3
+    mine(T0)
+    assert w.gold_price.rate()[:2] == (280 * WAD, 280 * WAD)
+
+
+def test_fx_decimals_that_revert_count_zero_without_reverting(w):
+    w.fx.setDecimalsRevert(True, sender=w.admin)
+    mine(T0)
+    assert answer(w.gold_price) == 0 and w.gold_price.spotValue()[0] == 0
+    w.fx.setDecimalsRevert(False, sender=w.admin)
+    w.xau.setDecimalsRevert(True, sender=w.admin)
+    mine(T0 + 1)
+    assert answer(w.gold_price) == 0
+    assert w.gold_value.valuation()[4] == 0
+
+
+@pytest.mark.parametrize(
+    "low, high",
+    [
+        (WAD // 2, 2 * WAD),  # across 1: an inverted answer would pass
+        (100 * WAD, 1_000 * WAD),  # a factor of 10: a decimals error would pass
+        (0, WAD // 2),
+    ],
+)
+def test_rate_bounds_that_cannot_catch_an_inverted_or_misscaled_answer_are_refused(
+    project, w, low, high
+):
+    with ape.reverts(w.gold_price.FxInvalidParameter, name=text_to_bytes32("rateBounds")):
+        w.admin.deploy(
+            project.FxConvertedFeed, w.xau, w.fx, DAY, 3 * DAY, DAY, 0, 0, 0, low, high, "bad"
+        )

@@ -11,7 +11,7 @@ from sovereign.sentences._fmt import Entry, Fmt
 
 # CommodityToken.LotState and RequestState, by index
 _LOT = ("never minted", "minted", "requested for delivery", "delivered")
-_REQUEST = ("unknown", "open", "delivered", "cancelled")
+_REQUEST = ("unknown", "open", "accepted by the custodian", "delivered", "cancelled")
 
 
 def _state(names: tuple[str, ...], value) -> str:
@@ -95,6 +95,14 @@ SENTENCES: dict[str, Entry] = {
     ),
     "CommodityLotNotMintable": lambda i, f: (
         f"{_lot(i, f)} is {_state(_LOT, i['state'])}: a lot is minted once, ever"
+    ),
+    "CommodityMixedCustodians": lambda i, f: (
+        f"{_lot(i, f)} is held by {f.ident(i['custodian'])}, the request's other lots by "
+        f"{f.ident(i['requestCustodian'])}: one request per custodian"
+    ),
+    "CommodityNotCustodian": lambda i, f: (
+        f"delivery request {f.n(i['requestId'])} is for custodian {f.ident(i['custodian'])}, "
+        f"whose registered account is not {f.addr(i['caller'])}"
     ),
     "CommodityNoLiveAttestation": lambda i, f: (
         "no live attestation: the last one expired on "
