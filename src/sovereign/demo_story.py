@@ -205,20 +205,15 @@ def snapshot(system, manifest: dict, names: dict[str, str]) -> dict[str, str]:
     value, ratio = state["collateral_value_wad"], state["collateral_ratio_wad"]
     if "mint" in state["paused"]:
         mintable = f"0.00 {coin} (minting is paused)"
-    elif state["max_mintable"] is None:
-        mintable = f"0.00 {coin} (stale: {', '.join(stale)})"
     else:
         mintable = f"{format_amount(state['mintable_now'], 18)} {coin}"
     frozen = frozen_accounts(system, events.deployment_block(manifest))
     nav = state["vault"]["nav"] if state["vault"] else 0
     return {
         f"{coin} supply": f"{format_amount(state['stablecoin']['total_supply'], 18)} {coin}",
-        "Collateral value (haircut, capped)": (
-            f"{format_amount(value, 18)} {cash}"
-            if value is not None
-            else f"n/a (stale: {', '.join(stale)})"
-        ),
-        "Collateral ratio": format_ratio(ratio) if ratio is not None else "n/a",
+        "Collateral value (haircut, capped)": f"{format_amount(value, 18)} {cash}"
+        + (f" ({', '.join(stale)} stale: counted 0)" if stale else ""),
+        "Collateral ratio": format_ratio(ratio),
         "Minimum ratio": format_ratio(state["min_collateral_ratio_wad"]),
         "Mintable now": mintable,
         "Redemption cash (reserve)": (

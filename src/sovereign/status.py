@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sovereign import artifacts, events
 from sovereign.pauses import Pause
+from sovereign.status_commodity import read_commodities, render_commodities
 from sovereign.units import bytes32_to_text, format_amount, format_ratio
 
 
@@ -47,12 +48,14 @@ def read_status(system, manifest: dict | None = None) -> dict:
                 "haircut_value_wad": int(haircut_value),
             }
         )
+    # The reserve's own numbers: an asset without a usable price (a stale feed, an
+    # expired attestation) counts zero there, and the valuation never reverts.
     all_fresh = all(a["fresh"] or a["balance"] == 0 for a in assets)
     ladder = read_ladder(system) if getattr(system, "vault", None) is not None else None
-    value = int(reserve.collateralValue()) if all_fresh else None
-    ratio = int(reserve.collateralRatio()) if all_fresh else None
+    value = int(reserve.collateralValue())
+    ratio = int(reserve.collateralRatio())
     paused = Pause(int(coin.pausedFlags()))
-    room = int(reserve.maxMintable()) if all_fresh else None
+    room = int(reserve.maxMintable())
     minters = {}
     if manifest is not None:
         minter = manifest["holders"]["minter"]
@@ -76,7 +79,7 @@ def read_status(system, manifest: dict | None = None) -> dict:
         "min_collateral_ratio_wad": int(reserve.minCollateralRatioWad()),
         # Room under the ratio; what can be minted now is nothing while minting is paused.
         "max_mintable": room,
-        "mintable_now": 0 if (Pause.MINT in paused or room is None) else room,
+        "mintable_now": 0 if Pause.MINT in paused else room,
         "minter_allowances": minters,
         "feeds_fresh": all_fresh,
         "redemption_fee_bps": int(reserve.redemptionFeeBps()),
@@ -84,6 +87,7 @@ def read_status(system, manifest: dict | None = None) -> dict:
         "assets": assets,
         "vault": ladder,
         "bonds": read_bonds(system, now),
+        "commodities": read_commodities(system, now),
     }
 
 
@@ -133,16 +137,11 @@ def render_status(status: dict, console: Console | None = None) -> None:
     summary.add_column("value", justify="right")
     summary.add_row(f"{coin['symbol']} supply", format_amount(coin["total_supply"], 18))
     value = status["collateral_value_wad"]
-    summary.add_row(
-        "Collateral value (haircut, capped)",
-        format_amount(value, 18) if value is not None else "n/a: a feed is stale",
-    )
-    ratio = status["collateral_ratio_wad"]
-    summary.add_row("Collateral ratio", format_ratio(ratio) if ratio is not None else "n/a")
+    stale = "" if status["feeds_fresh"] else " (an asset without a usable price counts 0)"
+    summary.add_row("Collateral value (haircut, capped)", format_amount(value, 18) + stale)
+    summary.add_row("Collateral ratio", format_ratio(status["collateral_ratio_wad"]))
     summary.add_row("Minimum ratio", format_ratio(status["min_collateral_ratio_wad"]))
-    if status["max_mintable"] is None:
-        mintable = f"0.00 {coin['symbol']} (a feed is stale)"
-    elif "mint" in status["paused"]:
+    if "mint" in status["paused"]:
         mintable = f"0.00 {coin['symbol']} (minting is paused)"
     else:
         mintable = f"{format_amount(status['mintable_now'], 18)} {coin['symbol']}"
@@ -179,6 +178,8 @@ def render_status(status: dict, console: Console | None = None) -> None:
         render_ladder(status["vault"], status["cash"]["decimals"], console)
     if status.get("bonds"):
         render_bonds(status["bonds"], status["cash"]["decimals"], console)
+    if status.get("commodities"):
+        render_commodities(status["commodities"], status["cash"]["symbol"], console)
 
 
 def render_bonds(bonds: list[dict], cash_decimals: int, console: Console) -> None:
