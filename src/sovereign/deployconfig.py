@@ -6,6 +6,7 @@ before anything is deployed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import yaml
 
 from sovereign import limits
 from sovereign.deploy import CASH, CollateralSpec, SystemConfig
+from sovereign.deploycommodity import CommoditySpec, FxSpec
+from sovereign.deployconfig_commodity import parse_commodities, parse_fx
 from sovereign.inputs import InputError, resolve_address
 from sovereign.roles import HOLDER_LABELS
 from sovereign.units import BPS, WAD
@@ -116,21 +119,37 @@ def _collateral(path, value) -> list[CollateralSpec]:
     return specs
 
 
+# Top-level sections read whole by their own parsers.
+_SECTIONS = (("holders",), ("collateral",), ("fx",), ("commodities",))
+
+
+@dataclass
+class DeployConfig:
+    """What a deployment file says: the settings, the role holders (None: the local
+    layout), the collateral, and the commodity reserves with their FX fixing."""
+
+    system: SystemConfig = field(default_factory=SystemConfig)
+    holders: dict[str, str] | None = None
+    collateral: list[CollateralSpec] = field(default_factory=list)
+    fx: FxSpec | None = None
+    # Attesters and custodian accounts may still be role labels:
+    # deployconfig_commodity.resolve_holders turns them into addresses.
+    commodities: list[CommoditySpec] = field(default_factory=list)
+
+
 def _flatten(data: dict, prefix: tuple = ()) -> dict[tuple, object]:
     out = {}
     for key, value in data.items():
         path = (*prefix, str(key))
-        if isinstance(value, dict) and path not in (("holders",), ("collateral",)):
+        if isinstance(value, dict) and path not in _SECTIONS:
             out.update(_flatten(value, path))
         else:
             out[path] = value
     return out
 
 
-def load_deploy_config(
-    path: Path,
-) -> tuple[SystemConfig, dict[str, str] | None, list[CollateralSpec]]:
-    """The file's settings, its role holders (or None) and its collateral list."""
+def load_deploy_config(path: Path) -> DeployConfig:
+    """The file's settings, role holders, collateral, FX fixing and commodities."""
     if not path.is_file():
         raise InputError(f"{path}: no such configuration file")
     try:
@@ -139,21 +158,28 @@ def load_deploy_config(
         raise InputError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: the top level must be a mapping")
-    config = SystemConfig()
-    holders, collateral = None, []
+    out = DeployConfig()
     for key_path, value in _flatten(data).items():
         name = ".".join(key_path)
         if key_path == ("holders",):
-            holders = _holders(path, value)
-            continue
-        if key_path == ("collateral",):
-            collateral = _collateral(path, value)
-            continue
-        if key_path not in _FIELDS:
+            out.holders = _holders(path, value)
+        elif key_path == ("collateral",):
+            out.collateral = _collateral(path, value)
+        elif key_path == ("fx",):
+            out.fx = parse_fx(path, value, _convert)
+        elif key_path == ("commodities",):
+            out.commodities = parse_commodities(path, value, _convert)
+        elif key_path not in _FIELDS:
             raise InputError(f"{path}: unknown setting {name!r}")
-        field, kind = _FIELDS[key_path]
-        setattr(config, field, _convert(path, name, value, kind, _BOUNDS.get(field)))
-    return config, holders, collateral
+        else:
+            field_name, kind = _FIELDS[key_path]
+            converted = _convert(path, name, value, kind, _BOUNDS.get(field_name))
+            setattr(out.system, field_name, converted)
+    if out.commodities and out.fx is None:
+        raise InputError(f"{path}: commodities need an fx section (their prices' conversion)")
+    if out.fx is not None and not out.commodities:
+        raise InputError(f"{path}: an fx section without commodities converts nothing")
+    return out
 
 
 def _convert(path, name, value, kind, bounds):

@@ -12,7 +12,8 @@ from tests.utils import ROOT
 
 
 def test_the_shipped_local_config_loads():
-    config, holders, collateral = load_deploy_config(ROOT / "deploy" / "local.yaml")
+    loaded = load_deploy_config(ROOT / "deploy" / "local.yaml")
+    config, holders, collateral = loaded.system, loaded.holders, loaded.collateral
     assert config.min_collateral_ratio == Decimal("1.02")
     assert (config.stablecoin_symbol, config.cash_decimals, config.governor_delay) == (
         "SSHL",
@@ -20,6 +21,7 @@ def test_the_shipped_local_config_loads():
         86_400,
     )
     assert holders is None
+    assert (loaded.fx, loaded.commodities) == (None, [])
     assert collateral == [
         CollateralSpec(
             "eSHL",
@@ -37,7 +39,7 @@ def test_collateral__token_address_and_feed(tmp_path):
     token = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
     path = tmp_path / "deploy.yaml"
     path.write_text(f'collateral:\n  - {{symbol: SB30, token: "{token}", haircut_bps: 500}}\n')
-    (spec,) = load_deploy_config(path)[2]
+    (spec,) = load_deploy_config(path).collateral
     assert (spec.asset, spec.feed, spec.haircut_bps, spec.heartbeat) == (token, None, 500, 86_400)
     assert spec.concentration_cap_bps == 10_000
 
@@ -75,7 +77,7 @@ def test_holders__checksummed_addresses(tmp_path):
     address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
     path = tmp_path / "deploy.yaml"
     path.write_text("holders:\n" + "".join(f'  {label}: "{address}"\n' for label in labels))
-    _, holders, _ = load_deploy_config(path)
+    holders = load_deploy_config(path).holders
     assert set(holders) == set(labels)
     path.write_text(path.read_text().replace(address, address.lower(), 1))
     with pytest.raises(InputError, match="not checksummed"):

@@ -114,8 +114,9 @@ def _safe_owners(text: str | None) -> list:
 def run_deploy(account, config_file, replace, resume, yes, as_json=False, safe_owners=None) -> dict:
     from rich.console import Console
 
-    from sovereign.deploy import RoleHolders, SystemConfig, deploy_system, local_role_holders
-    from sovereign.deployconfig import load_deploy_config
+    from sovereign.deploy import RoleHolders, deploy_system, local_role_holders
+    from sovereign.deployconfig import DeployConfig, load_deploy_config
+    from sovereign.deployconfig_commodity import resolve_holders
     from sovereign.deploysteps import DeployError, DeployJournal
     from sovereign.manifest import manifest_path, write_manifest
     from sovereign.roles import HOLDER_LABELS
@@ -133,9 +134,8 @@ def run_deploy(account, config_file, replace, resume, yes, as_json=False, safe_o
             f"an interrupted deploy was found at {partial}: pass --resume to finish it, "
             "or --replace to start over"
         )
-    system_config, mapping, collateral = (
-        load_deploy_config(config_file) if config_file else (SystemConfig(), None, [])
-    )
+    config = load_deploy_config(config_file) if config_file else DeployConfig()
+    system_config, mapping, collateral = config.system, config.holders, config.collateral
     if is_local() and mapping is None:
         deployer, holders, _ = local_role_holders(accounts.test_accounts)
         if account is not None:
@@ -148,6 +148,11 @@ def run_deploy(account, config_file, replace, resume, yes, as_json=False, safe_o
         deployer = unlock(account, account.alias or "")
         holders = RoleHolders(*[mapping[label] for label in HOLDER_LABELS])
     owners = _safe_owners(safe_owners)
+    # Attesters and custodians named by role label: the holders of this deployment.
+    commodities = resolve_holders(
+        config.commodities,
+        {role.label: getattr(h, "address", h) for role, h in holders.by_role().items()},
+    )
     console.print(
         f"network [bold]{chain.provider.network_choice}[/] (chain id {chain.chain_id}), "
         f"deployer [bold]{deployer.address}[/]"
@@ -166,6 +171,11 @@ def run_deploy(account, config_file, replace, resume, yes, as_json=False, safe_o
             default=str,
         )
     )
+    if commodities:  # recorded only then, as the Safe owners below
+        header["commodities"] = json.loads(
+            json.dumps({"fx": asdict(config.fx), "specs": [asdict(c) for c in commodities]},
+                       default=str)
+        )  # fmt: skip
     if owners:  # recorded only then: an older journal's header stays the same
         header["safe_owners"] = [o.address for o in owners]
     try:
@@ -186,6 +196,8 @@ def run_deploy(account, config_file, replace, resume, yes, as_json=False, safe_o
             holders,
             system_config,
             collateral=collateral,
+            commodities=commodities,
+            fx=config.fx,
             accept_admin=accept and not owners,
             journal=journal,
         )
