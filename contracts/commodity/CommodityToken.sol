@@ -97,8 +97,14 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     uint256 public bookValue;
     uint256 public requestCount;
 
-    mapping(bytes32 lotKey => LotState) public lotState;
-    mapping(bytes32 lotKey => uint256) public lotQuantity;
+    /// @dev A lot's state and quantity share one slot: a mint writes two slots per lot
+    /// (this and its custodian), not three.
+    struct LotRecord {
+        LotState state;
+        uint248 quantity;
+    }
+
+    mapping(bytes32 lotKey => LotRecord) private _lots;
     mapping(bytes32 lotKey => bytes32) public lotCustodian;
     /// @notice The account that speaks for custodian `custodian` (its lots' deliveries).
     mapping(bytes32 custodian => address) public custodianAccount;
@@ -113,6 +119,7 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     error CommodityExceedsAttested(uint256 supplyAfter, uint256 attested);
     error CommodityNoLots(uint256 count, uint256 max);
     error CommodityZeroQuantity(bytes32 lotKey);
+    error CommodityQuantityTooLarge(bytes32 lotKey, uint256 quantity);
     error CommodityNoPrice(int256 answer, uint256 updatedAt);
     error CommodityLotNotDeliverable(bytes32 lotKey, LotState state);
     error CommodityRequestNotOpen(uint256 requestId, RequestState state);
@@ -224,11 +231,12 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
         uint256 quantity;
         for (uint256 i; i < n; ++i) {
             bytes32 key = lots[i];
-            LotState state = lotState[key];
+            LotRecord storage record = _lots[key];
+            LotState state = record.state;
             if (state != LotState.Minted) revert CommodityLotNotDeliverable(key, state);
             if (lotCustodian[key] != custodian) revert CommodityMixedCustodians(key, lotCustodian[key], custodian);
-            lotState[key] = LotState.Requested;
-            quantity += lotQuantity[key];
+            record.state = LotState.Requested;
+            quantity += record.quantity;
         }
         // Rounded down: the fee never passes its bound, whatever the token's decimals.
         uint256 fee = Math.mulDiv(quantity, deliveryFeeBps, BPS);
@@ -256,7 +264,7 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
         r.state = RequestState.Delivered;
         _delivered.push(uint48(block.timestamp), _delivered.latest() + uint208(r.quantity));
         for (uint256 i; i < r.lots.length; ++i) {
-            lotState[r.lots[i]] = LotState.Delivered;
+            _lots[r.lots[i]].state = LotState.Delivered;
         }
         uint256 retired = Math.mulDiv(bookValue, r.quantity, totalSupply());
         bookValue -= retired;
@@ -312,6 +320,16 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
         emit DeliveryFeeSet(feeBps, recipient);
     }
 
+    /// @notice A lot's state (None: never minted).
+    function lotState(bytes32 key) external view returns (LotState) {
+        return _lots[key].state;
+    }
+
+    /// @notice The quantity a lot was minted for.
+    function lotQuantity(bytes32 key) external view returns (uint256) {
+        return _lots[key].quantity;
+    }
+
     /// @notice A delivery request.
     function request(uint256 requestId) external view returns (Request memory) {
         return _requests[requestId];
@@ -334,9 +352,9 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
             Lot calldata lot = lots[i];
             bytes32 key = lotKey(lot.serial);
             if (lot.quantity == 0) revert CommodityZeroQuantity(key);
-            if (lotState[key] != LotState.None) revert CommodityLotNotMintable(key, lotState[key]);
-            lotState[key] = LotState.Minted;
-            lotQuantity[key] = lot.quantity;
+            if (_lots[key].state != LotState.None) revert CommodityLotNotMintable(key, _lots[key].state);
+            if (lot.quantity > type(uint128).max) revert CommodityQuantityTooLarge(key, lot.quantity);
+            _lots[key] = LotRecord(LotState.Minted, uint248(lot.quantity));
             lotCustodian[key] = lot.custodian;
             leaves[i] = leaf(lot);
             quantity += lot.quantity;
@@ -356,7 +374,7 @@ contract CommodityToken is ERC20, AccessManaged, ReentrancyGuard {
     function _cancel(Request storage r, uint256 requestId, bytes32 reason) private {
         r.state = RequestState.Cancelled;
         for (uint256 i; i < r.lots.length; ++i) {
-            lotState[r.lots[i]] = LotState.Minted;
+            _lots[r.lots[i]].state = LotState.Minted;
         }
         _transfer(address(this), r.holder, r.quantity + r.fee);
         emit DeliveryCancelled(requestId, r.holder, msg.sender, reason);

@@ -357,3 +357,12 @@ def test_tokens_cannot_be_sent_or_minted_to_the_token_itself(w, held):
     leaves, proof, flags = mint_arguments(lots, [0])
     with ape.reverts(w.gold.CommodityInvalidAddress, account=w.gold.address):
         w.gold.mint(w.gold, leaves, proof, flags, sender=w.admin)
+
+
+def test_an_absurd_lot_quantity_is_refused(w):
+    from sovereign.attest import Lot
+
+    lots = [Lot("BAR-HUGE", "VAULT-CO", "LONDON", "999.9", 2**128 + 1)]
+    attest(w, lots)
+    with ape.reverts(w.gold.CommodityQuantityTooLarge, lotKey=key(w, lots[0]), quantity=2**128 + 1):
+        mint(w, lots, [0])

@@ -128,6 +128,10 @@ SENTENCES: dict[str, Entry] = {
         f"delivery request {f.n(i['requestId'])} can be cancelled from "
         f"{f.when(i['allowedAt'])} (30 days after it was made); it is {f.when(i['nowTs'])}"
     ),
+    "CommodityQuantityTooLarge": lambda i, f: (
+        f"{_lot(i, f)} lists a quantity of {f.token(i['quantity'])}: more than any lot holds "
+        "(at most 2^128 units); correct the lot list"
+    ),
     "CommodityZeroQuantity": lambda i, f: f"{_lot(i, f)} has no quantity: it cannot be minted",
     "MerkleProofInvalidMultiproof": lambda i, f: (
         "the multiproof does not fit the lots named (its proof and flags are for other lots): "
