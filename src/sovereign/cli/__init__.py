@@ -7,12 +7,14 @@ from __future__ import annotations
 import click
 
 from sovereign.cli import (
+    attest,
     batch,
     bills,
     bonds,
     cash,
     coin,
     collateral,
+    commodities,
     compliance,
     deploy,
     governance,
@@ -53,6 +55,8 @@ for module in (
     vault,
     bills,
     bonds,
+    attest,
+    commodities,
     participants,
     oracle,
     pauses,
