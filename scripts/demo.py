@@ -19,11 +19,16 @@ chapters), an exchange paying a customer (a market transfer), the customer's ref
 transfer while frozen, and the clock (the governor's delay, a feed going stale, the
 bills' maturity, the coupon dates).
 
-The last chapter is a real coupon bond (BondSeries, through `ape treasury bonds`): a
-five-year 5% semi-annual bond issued and auctioned through the BondRegistry, 20,000 of
-it bought for the reserve and listed as collateral through its BondValueFeed, two
-coupons funded at their record dates and claimed for the reserve, and a table of the
-collateral ratio at six dates, which the accrued interest moves between coupons.
+Then a real coupon bond (BondSeries, through `ape treasury bonds`): a five-year 5%
+semi-annual bond issued and auctioned through the BondRegistry, 20,000 of it bought for
+the reserve and listed as collateral through its BondValueFeed, two coupons funded at
+their record dates and claimed for the reserve, and a table of the collateral ratio at
+six dates, which the accrued interest moves between coupons.
+
+The last chapter adds gold and crude reserves (sovereign.demo_commodity, through `ape
+treasury attest` and `ape treasury commodities`): lot lists signed by two of three
+attesters, minted into the reserve, counted through the FX fixing; then the crude
+statement expires and its value leaves the ratio.
 """
 
 from __future__ import annotations
@@ -33,12 +38,14 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from ape import accounts, chain, project
 from ape.logging import logger
 
 from sovereign import apefix
 from sovereign.bonds import find_series
+from sovereign.demo_commodity import COMMODITY_CONFIG, commodity_chapter
 from sovereign.demo_story import (
     Clock,
     StoryBroken,
@@ -102,6 +109,14 @@ def refresh_prices(treasury: Treasury, *, bond: bool = True) -> None:
     treasury("oracle", "report", "eSHL", "1.00", "--yes")
     if bond:
         treasury("oracle", "report", BOND, "99.50", "--yes")
+
+
+def refresh_all(treasury: Treasury) -> None:
+    """Every stub a day old: the collateral's, the commodities' USD prices, the FX fixing."""
+    refresh_prices(treasury)
+    treasury("commodities", "price", "SGLD", "2400", "--yes")
+    treasury("commodities", "price", "SOIL", "80", "--yes")
+    treasury("commodities", "fx", "22.50", "--yes")
 
 
 def repay_bill(treasury: Treasury, code: str) -> None:
@@ -223,9 +238,13 @@ def story(treasury: Treasury, folder: Path) -> None:
     bond.mint(debt_office, wad("10000000"), sender=deployer)
     note(f"a mock ERC-20 SB30 at {bond.address}; the debt office holds 10,000,000.00 SB30")
     config = folder / "demo.yaml"
-    config.write_text(DEPLOY_CONFIG.format(bond=bond.address))
+    auditors = {"auditor1": test[16].address, "auditor2": test[17].address}
+    config.write_text(DEPLOY_CONFIG.format(bond=bond.address) + COMMODITY_CONFIG.format(**auditors))
 
-    step("Deploy the system with the bond and the cash as collateral (Anvil's test accounts)")
+    step(
+        "Deploy the system with the bond and the cash as collateral, and gold and crude "
+        "(Anvil's test accounts)"
+    )
     console.print(config.read_text(), style="dim", highlight=False)
     treasury("deploy", "--config", str(config), "--yes")
     manifest = load_manifest(manifest_path())
@@ -322,10 +341,15 @@ def story(treasury: Treasury, folder: Path) -> None:
     note(f"the vault received {format_amount(payout, system.cash.decimals())} eSHL, at face")
 
     system = bond_chapter(treasury, clock, system)  # its manifest now names the bond's feeds
+    after = snapshot(system, manifest, names)  # the story's end, before the commodities
+    clock.advance(1, "a day on: every price is reported afresh")
+    refresh_all(treasury)
+    say = SimpleNamespace(chapter=chapter, step=step, note=note, console=console)
+    commodity_chapter(treasury, clock, system, folder, say, refresh_all)
 
     chapter("The end")
-    after = snapshot(system, manifest, names)
-    render_before_after(before, after, (f"after step {opening}", "at the end"), console)
+    columns = (f"after step {opening}", "after the bond chapter")
+    render_before_after(before, after, columns, console)
     matrix = read_role_matrix(system, deployment_block(manifest))
     render_role_holders(matrix, names, console)
     # The same state for machines and auditors, as JSON under reports/.

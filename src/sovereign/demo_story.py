@@ -212,7 +212,7 @@ def snapshot(system, manifest: dict, names: dict[str, str]) -> dict[str, str]:
     return {
         f"{coin} supply": f"{format_amount(state['stablecoin']['total_supply'], 18)} {coin}",
         "Collateral value (haircut, capped)": f"{format_amount(value, 18)} {cash}"
-        + (f" ({', '.join(stale)} stale: counted 0)" if stale else ""),
+        + (f" ({', '.join(stale)}: no usable price, counted 0)" if stale else ""),
         "Collateral ratio": format_ratio(ratio),
         "Minimum ratio": format_ratio(state["min_collateral_ratio_wad"]),
         "Mintable now": mintable,
@@ -238,12 +238,16 @@ def render_before_after(
 
 
 def holder_names(manifest: dict, extra: dict[str, str]) -> dict[str, str]:
-    """address -> label: the manifest's role holders and treasury, then the demo's own."""
+    """address -> label: the manifest's role holders and treasury, then the demo's own, then
+    the contracts that hold a role (the commodity tokens, as the program issuer)."""
     names = {}
     for label, address in manifest["holders"].items():
         names.setdefault(address, label)
     if manifest.get("treasury"):
         names.setdefault(manifest["treasury"], "treasury")
+    for name, entry in manifest["contracts"].items():
+        if name.startswith("commodity:"):
+            names.setdefault(entry["address"], f"{name.split(':', 1)[1]} token")
     for address, name in extra.items():
         names.setdefault(address, name)
     return names

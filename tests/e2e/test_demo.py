@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EXCHANGE = "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a"  # Anvil account 12
 CUSTOMER = "0xdF3e18d64BC6A983f673Ab319CCaE4f1a57C7097"  # Anvil account 14
 BURNER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"  # Anvil account 3
+COMMODITY_OFFICE = "0xdD2FD4581271e230360230F9337D5c0430Bf44C0"  # Anvil account 18
+CUSTODIAN = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"  # Anvil account 19
 BOND = "SLB500000017"
 
 
@@ -259,4 +261,41 @@ def test_role_holders_by_label(demo):
     assert held["minter"] == ("minter", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC")
     assert held["guardian"] == ("guardian", "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65")
     assert held["vault-manager"][0] == "vault-manager"
-    assert len(held) == 12  # admin and the eleven roles, each with its one holder
+    assert held["commodity-office"] == ("commodity-office", COMMODITY_OFFICE)
+    assert held["custodian"] == ("custodian", CUSTODIAN)
+    # admin, the thirteen roles held by accounts, and the program issuer: the two tokens
+    assert len(held) == 15
+    issuers = [row[1] for row in rows if row[0] in ("program-issuer", "")]
+    assert sorted(issuers) == ["SGLD token", "SOIL token"]
+
+
+def _eshl(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+def test_the_commodities__attested_minted_counted_then_the_crude_expires(demo):
+    """Gold (160.752 oz) and crude (8,000 bbl) attested by two of three, minted into the
+    reserve and counted at the USD price x the fixing (22.50), less the closed-market cut
+    (5%) when the chain's date is a weekend, less their haircuts (15%, 20%); when the crude
+    statement expires it counts zero and the collateral value falls by exactly its value."""
+    text = flat(demo)
+    assert "has 2 of the 2 signatures needed" in text
+    assert "lot KB-RF1-000103 (VAULT-CO, FREETOWN, 999.9, 32.152 SGLD) is in the live SGLD" in text
+    assert "no (expired)" in text
+    rows = {row[0]: row[1:] for row in table(demo, "Commodities in the reserve (amounts in eSHL)")}
+    closed = "market closed" in text.split("ape treasury commodities list", 1)[1][:4000]
+    cut = Decimal("0.95") if closed else Decimal(1)
+    gold = Decimal("160.752") * 2_400 * Decimal("22.5") * cut * Decimal("0.85")
+    crude = Decimal(8_000) * 80 * Decimal("22.5") * cut * Decimal("0.80")
+    assert rows["before"][:2] == ["0.00", "0.00"]
+    assert [_eshl(v) for v in rows["gold and crude attested"][:2]] == [gold, crude]
+    assert _eshl(rows["crude statement expired"][1]) == 0
+    with_both = _eshl(rows["gold and crude attested"][2])
+    expired = _eshl(rows["crude statement expired"][2])
+    # Seven days of bond interest accrue between the two readings; the crude's value is
+    # what leaves the ratio, give or take that accrual (20,000 bonds x 5% x 7/365 x 100).
+    assert abs((with_both - expired) - crude) < Decimal("2000")
+    ceilings = {row[0]: row[1:] for row in table(demo, "Program ceilings")}
+    # Book value at price x spot, with no closed-market cut.
+    assert _eshl(ceilings["METALS"][1].split()[0]) == Decimal("160.752") * 2_400 * Decimal("22.5")
+    assert _eshl(ceilings["ENERGY"][1].split()[0]) == Decimal(8_000) * 80 * Decimal("22.5")
