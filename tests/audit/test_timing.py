@@ -693,6 +693,10 @@ class _Handles:
     def __init__(self, c):
         tokens = {x.address: x for x in (c.vault, c.bond, c.cash)}
         feeds = {x.address: x for x in (c.feed, c.nav_feed)}
+        # The system's commodity tokens (none held here) with their AttestedValueFeeds.
+        for commodity in c.system.commodity.commodities.values():
+            tokens[commodity.token.address] = commodity.token
+            feeds[commodity.value_feed.address] = commodity.value_feed
         self.assets = []
         for asset in map(to_checksum_address, read(c.reserve.collateralAssets)):
             feed, heartbeat, haircut, cap, decimals, listed = read(

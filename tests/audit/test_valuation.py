@@ -29,7 +29,8 @@ The properties, in plain words:
    the bond is 100 (before the fix: 600, of which the bond was 500, i.e. 83%).
 
 Set-up (module `desk`): the system's two assets (the vault shares, priced by the on-chain
-VaultNavFeed, and the SB30 bond with its ReportedPriceFeed) plus 18 more, to fill the list
+VaultNavFeed, and the SB30 bond with its ReportedPriceFeed; the system's commodity tokens
+are taken off the list first, their valuation is tests/commodity's) plus 18 more, to fill the list
 to MAX_ASSETS: the settlement cash itself and 17 MockERC20 tokens of 0 to 36 decimals, six
 priced by ReportedPriceFeed stubs (constructor (authority, decimals, description,
 maxDeviationBps, deviationWindow); their functions mapped to roles as
@@ -274,6 +275,11 @@ def desk(
         Asset("STBF", vault, system.vault_feed, "vault", vault.decimals(), 18),
         Asset("SB30", bond, system.feeds["SB30"], "bond", 18, 8),
     ]
+    # The commodity tokens the system also lists are valued by tests/commodity (their
+    # price needs a live attestation): this suite takes them off the list first.
+    commodities = [c.token.address for c in system.commodity.commodities.values()]
+    desk_ = SimpleNamespace(manager=manager, governor=governor, delay=delay)
+    governed(desk_, [(reserve, "removeCollateral", (t,)) for t in commodities])
     assert list(reserve.collateralAssets()) == [a.address for a in assets]
     calls = []
     for symbol, decimals, feed_kind, feed_decimals in EXTRA:

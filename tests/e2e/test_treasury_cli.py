@@ -209,7 +209,7 @@ def _frozen(node, manifest, address) -> bool:
 
 def test_compliance_freeze_and_unfreeze(node, deployed):
     deployments, manifest = deployed
-    alice = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"  # Anvil account 17
+    alice = "0xbDA5747bFD65F08deb54cb465eB87D40e51B197E"  # Anvil account 17 (no role)
     treasury(
         "treasury",
         "compliance",
