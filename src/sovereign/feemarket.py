@@ -4,6 +4,12 @@ A mixin of ``sovereign.pipeline.Pipeline`` (it uses the sender's journal, window
 in-flight map): each window is priced at the market, twice the base fee plus the
 tip; a lane whose nonce has not moved for ``stuck_blocks`` blocks is re-signed at the
 same nonces at the larger of +12.5% and the market now, within the cap.
+
+Blocks measure waiting only where the chain makes them of its own accord. A node that
+mines on arrival (automine) mines one whenever a transaction arrives, and under load
+many come out empty while the lane's next nonce waits in its pool; a re-signed window
+only sets off more of them. There the blocks that count are those the sender asks
+for (``evm_mine``) once the node has gone quiet with the lane still waiting.
 """
 
 from __future__ import annotations
@@ -52,9 +58,11 @@ class FeeMarket:
                 lanes[sent.lane][sent.nonce] = sent
         for lane, by_nonce in lanes.items():
             lowest = by_nonce[min(by_nonce)]
-            # Stuck: blocks go by and the lane's nonce does not move (under automine
-            # the blocks are its own transactions, so it never counts as stuck).
-            waited = head - max(lowest.since_block, self.moved.get(lane, 0))
+            # Stuck: blocks go by and the lane's nonce does not move.
+            if self.automine:  # it mines on arrival, often empty: only nudges count
+                waited = self.nudges - max(lowest.since_nudge, self.nudged.get(lane, 0))
+            else:
+                waited = head - max(lowest.since_block, self.moved.get(lane, 0))
             if waited < self.stuck_blocks:
                 continue
             price = self._fees()  # the market now: a full batch raises the base fee itself
@@ -73,10 +81,10 @@ class FeeMarket:
                 fee = min(self.max_fee, max(_bump(s.max_fee), price.max_fee))
                 tip = min(fee, max(_bump(s.tip), price.tip))
                 fresh.append(self._signed(s.instruction, s.nonce, fee, tip, s.dynamic, head))
-            self.journal.append("intent", [self._intent(s) for s in fresh])
+            self.journal.append("intent", [intent_entry(s) for s in fresh])
             answers = self.rpc.batch([("eth_sendRawTransaction", [to_hex(s.raw)]) for s in fresh])
             for old, new, answer in zip(stuck, fresh, answers, strict=True):
-                old.since_block = head
+                old.since_block, old.since_nudge = head, self.nudges
                 if not isinstance(answer, RpcError):
                     self.inflight[new.tx] = new
                     self.outcome.replaced += 1
@@ -84,6 +92,24 @@ class FeeMarket:
                 f"nonce {lowest.nonce} waited {waited} blocks: re-sent {len(fresh)} "
                 f"transactions at a max fee of {fresh[0].max_fee / GWEI:.3f} gwei"
             )
+
+
+def intent_entry(sent) -> dict:
+    """The journal's intent for a signed transaction (a ``Sent``), before it is sent."""
+    i = sent.instruction
+    return {
+        "instruction_id": i.ident,
+        "action": i.row.action,
+        "terms": i.terms,
+        "sender": i.sender.address,
+        "nonce": sent.nonce,
+        "tx": sent.tx,
+        "gas_limit": i.gas,
+        "max_fee": sent.max_fee,
+        "tip": sent.tip,
+        "dynamic": sent.dynamic,
+        "since_block": sent.since_block,
+    }
 
 
 def _bump(value: int) -> int:

@@ -3,8 +3,13 @@
 Anvil's and Hardhat's automine mine a block per transaction, on arrival, and serve a
 JSON-RPC batch's requests concurrently. Anvil then leaves a transaction made ready by
 a later arrival unmined until something else arrives; Hardhat refuses a nonce above
-the sender's next. Nodes also word "I have this transaction already" their own way,
-and Hardhat's automine answers the send of a reverting transaction with the revert.
+the sender's next. Anvil also mines whenever an arrival wakes it, and many of those
+blocks come out empty: with ``--steps-tracing``, as ape-foundry runs it, Anvil 1.7.1
+mined up to 29 empty blocks in a row while a batch's next nonce sat in its pool at a
+fee it takes. So on such a node only the blocks asked for with ``evm_mine`` after a
+stall measure how long a transaction has waited (sovereign.feemarket). Nodes also
+word "I have this transaction already" their own way, and Hardhat's automine answers
+the send of a reverting transaction with the revert.
 """
 
 from __future__ import annotations

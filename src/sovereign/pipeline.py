@@ -18,7 +18,10 @@ What stops a run, and what is left:
   moving, its transactions are re-signed at the same nonces, at the larger of +12.5%
   (the 10% a pool needs to replace, with room) and the market now, never above
   ``max_fee`` (default: three times the first fee); at the cap the run stops and
-  says so.
+  says so. A node that mines on arrival (automine) mines a block whenever a
+  transaction arrives, and under load many come out empty while the lane's next
+  nonce waits in its pool: there only the blocks asked for once it has gone quiet
+  (``evm_mine``, sovereign.nodequirks) count as blocks waited.
 
 Exactly once does not rest on this module alone: the reserve refuses a used id, so a
 transaction that races its own replacement, or a row sent again after a crash,
@@ -37,7 +40,7 @@ from functools import partial
 from ape_ethereum.transactions import DynamicFeeTransaction, StaticFeeTransaction
 from eth_utils import keccak, to_hex
 
-from sovereign.feemarket import DEFAULT_CAP, GWEI, FeeMarket, Fees
+from sovereign.feemarket import DEFAULT_CAP, GWEI, FeeMarket, Fees, intent_entry
 from sovereign.nodequirks import (
     AUTOMINE_STALL,
     NOT_SENT,
@@ -80,6 +83,7 @@ class Sent:
     dynamic: bool
     since_block: int
     raw: bytes = b""
+    since_nudge: int = 0  # the run's evm_mine count when signed (automine's clock)
 
     @property
     def lane(self) -> str:
@@ -135,6 +139,8 @@ class Pipeline(FeeMarket):
         self.given_up: set[str] = set()  # lanes stuck at the fee cap
         self.moved: dict[str, int] = {}  # lane -> the last block it sent or mined in
         self.missing: dict[str, float] = {}  # tx -> since when its mined nonce had no receipt
+        self.nudges = 0  # evm_mine calls: under automine, the blocks that measure waiting
+        self.nudged: dict[str, int] = {}  # lane -> the nudge count when it last mined
         queue = deque(instructions)
         senders = {i.sender.address: i.sender for i in instructions}
         senders |= {s.lane: s.instruction.sender for s in alive}
@@ -157,6 +163,7 @@ class Pipeline(FeeMarket):
             ):
                 if self.automine and waiting and time.monotonic() - progress > AUTOMINE_STALL:
                     self.rpc.call("evm_mine")
+                    self.nudges += 1
                     progress = time.monotonic()
                     continue
                 if time.monotonic() - progress > self.patience:
@@ -210,7 +217,8 @@ class Pipeline(FeeMarket):
         if signed is None:
             raise RuntimeError(f"{instruction.sender.address} declined to sign")
         raw = signed.serialize_transaction()
-        return Sent(instruction, nonce, to_hex(keccak(raw)), max_fee, tip, dynamic, head, raw)
+        tx = to_hex(keccak(raw))
+        return Sent(instruction, nonce, tx, max_fee, tip, dynamic, head, raw, self.nudges)
 
     # ------------------------------------------------------------------ sending
 
@@ -230,7 +238,7 @@ class Pipeline(FeeMarket):
                         self._signed(instruction, nonce, fees.max_fee, fees.tip, fees.dynamic, head)
                     )
                     room -= 1
-                self.journal.append("intent", [_intent(s) for s in chunk])
+                self.journal.append("intent", [intent_entry(s) for s in chunk])
                 requests = [("eth_sendRawTransaction", [to_hex(s.raw)]) for s in chunk]
                 send = (
                     partial(send_in_order, self.rpc)
@@ -306,6 +314,7 @@ class Pipeline(FeeMarket):
                 continue
             sent = self.inflight.pop(tx)
             self.moved[sent.lane] = quantity(receipt["blockNumber"])
+            self.nudged[sent.lane] = self.nudges
             for other in [h for h, s in self.inflight.items() if _same_slot(s, sent)]:
                 self.inflight.pop(other)  # its replacements can never mine now
             facts = {
@@ -362,12 +371,6 @@ class Pipeline(FeeMarket):
             if s.lane not in self.given_up and s.nonce < self.gaps.get(s.lane, 1 << 256)
         ]
 
-    # ------------------------------------------------------------------ the fee market
-
-    @staticmethod
-    def _intent(sent: Sent) -> dict:
-        return _intent(sent)
-
     def _block_number(self) -> int:
         return quantity(self.rpc.call("eth_blockNumber"))
 
@@ -387,20 +390,3 @@ class _Nonces:
 
 def _same_slot(a: Sent, b: Sent) -> bool:
     return a.nonce == b.nonce and a.lane == b.lane
-
-
-def _intent(sent: Sent) -> dict:
-    i = sent.instruction
-    return {
-        "instruction_id": i.ident,
-        "action": i.row.action,
-        "terms": i.terms,
-        "sender": i.sender.address,
-        "nonce": sent.nonce,
-        "tx": sent.tx,
-        "gas_limit": i.gas,
-        "max_fee": sent.max_fee,
-        "tip": sent.tip,
-        "dynamic": sent.dynamic,
-        "since_block": sent.since_block,
-    }
