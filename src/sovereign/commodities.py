@@ -104,13 +104,31 @@ def read_lots(path: Path, decimals: int, symbol: str) -> LotList:
             quantity = parse_amount(row[4], decimals, symbol)
         except InputError as err:
             raise InputError(f"{where}: {err}") from None
-        if serial in seen:
-            raise InputError(f"{where}: serial {serial} is listed already, in row {seen[serial]}")
-        seen[serial] = number
+        if serial != serial.upper() or any(c.isspace() for c in serial):
+            raise InputError(
+                f"{where}: serial {serial!r} must be upper-case without spaces (a serial is a "
+                "lot's identity on-chain: LGD-0001 and lgd-0001 would be two lots)"
+            )
+        canonical = _canonical(serial)
+        if canonical in seen:
+            row, first = seen[canonical]
+            if first == serial:
+                raise InputError(f"{where}: serial {serial} is listed already, in row {row}")
+            raise InputError(
+                f"{where}: serial {serial} is the lot of row {row} ({first}) written another "
+                "way (the same letters and numbers): list each lot once"
+            )
+        seen[canonical] = (number, serial)
         lots.append(Lot(serial, custodian, location, grade, quantity))
     if not lots:
         raise InputError(f"{path}: no lots (a header alone)")
     return LotList(path, tuple(lots), hashlib.sha256(raw).hexdigest())
+
+
+def _canonical(serial: str) -> str:
+    """The letters and numbers of a serial, zero padding dropped: LGD-0001 and LGD-1 are
+    one lot written two ways, which a list must not hold twice."""
+    return re.sub(r"[0-9]+", lambda m: str(int(m.group())), serial)
 
 
 def lot_key(serial: str) -> bytes:
