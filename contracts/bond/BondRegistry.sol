@@ -3,6 +3,9 @@ pragma solidity 0.8.30;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {DebtCeilingBook, IDebtSeries} from "../program/DebtCeilingBook.sol";
+import {ProgramCeilings} from "../program/ProgramCeilings.sol";
 import {BondSeries} from "./BondSeries.sol";
 import {BondTerms} from "./BondTerms.sol";
 
@@ -10,7 +13,9 @@ import {BondTerms} from "./BondTerms.sol";
 /// @notice Creates coupon-bond series and runs their auctions and calls for the
 /// debt-management office; the public list of every bond this government issued;
 /// and the governance-set haircut schedule by remaining maturity that every
-/// bond's valuation feed applies.
+/// bond's valuation feed applies. Each series is booked against the program
+/// ceiling of the registry's asset class at face value ({DebtCeilingBook}): an
+/// auction past the ceiling is refused with the numbers.
 /// @dev Series trust only this registry, so the AccessManager is wired once for
 /// the registry, however many series exist. Why the series' creation code comes in
 /// the call: with it the registry would exceed the 24,576-byte code limit (EIP-170).
@@ -21,7 +26,7 @@ import {BondTerms} from "./BondTerms.sol";
 /// price moves with yields by about its duration, so a ten-year bond can lose
 /// several times what a one-year bill loses in the same rate shock. The default
 /// tiers take a 2-percentage-point shock times the longest duration in each tier.
-contract BondRegistry is AccessManaged {
+contract BondRegistry is AccessManaged, DebtCeilingBook {
     error RegistryDuplicateCode(address existing);
     error RegistryUnknownSeries(address series);
     error RegistryInvalidDates(uint256 issueDate, uint256 maturity, uint256 nowTs);
@@ -48,7 +53,13 @@ contract BondRegistry is AccessManaged {
     address[] private _series;
     uint16[5] private _haircutBps = [200, 600, 1_000, 1_800, 2_500];
 
-    constructor(address authority, IERC20 cash_, address treasury_, bytes32 seriesCodeHash_) AccessManaged(authority) {
+    constructor(
+        address authority,
+        IERC20 cash_,
+        address treasury_, bytes32 seriesCodeHash_,
+        ProgramCeilings ceilings_,
+        bytes32 assetClass_
+    ) AccessManaged(authority) DebtCeilingBook(ceilings_, assetClass_, IERC20Metadata(address(cash_))) {
         if (address(cash_) == address(0)) revert RegistryInvalidAddress(address(cash_));
         if (treasury_ == address(0)) revert RegistryInvalidAddress(treasury_);
         cash = cash_;
@@ -87,11 +98,19 @@ contract BondRegistry is AccessManaged {
     /// @notice Open or re-price `series`' auction at a clean price. @dev Caller: the debt-office role.
     function openAuction(BondSeries series, uint256 cleanPrice, uint256 amount) external restricted {
         _known(series).openAuction(cleanPrice, amount);
+        _book(IDebtSeries(address(series)));
     }
 
     /// @notice Close `series`' auction. @dev Caller: the debt-office role.
     function closeAuction(BondSeries series) external restricted {
         _known(series).closeAuction();
+        _book(IDebtSeries(address(series)));
+    }
+
+    /// @notice Book `series` again at its face outstanding, giving back the room of
+    /// what was repaid. @dev Caller: anyone (the figure follows the series' supply).
+    function sync(BondSeries series) external {
+        _book(IDebtSeries(address(_known(series))));
     }
 
     /// @notice Call `series` at its call option `index`. @dev Caller: the debt-office role.

@@ -8,7 +8,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {FxConvertedFeed} from "../oracle/FxConvertedFeed.sol";
-import {ProgramCeilings} from "./ProgramCeilings.sol";
+import {ProgramCeilings} from "../program/ProgramCeilings.sol";
 import {ReserveAttestations} from "./ReserveAttestations.sol";
 
 /// @title CommodityToken

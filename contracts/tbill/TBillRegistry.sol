@@ -3,14 +3,19 @@ pragma solidity 0.8.30;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {DebtCeilingBook, IDebtSeries} from "../program/DebtCeilingBook.sol";
+import {ProgramCeilings} from "../program/ProgramCeilings.sol";
 import {TBillSeries} from "./TBillSeries.sol";
 
 /// @title TBillRegistry
 /// @notice Creates T-bill series and runs their auctions for the debt-management
-/// office; the public list of every series this government issued.
+/// office; the public list of every series this government issued. Each series is
+/// booked against the program ceiling of the registry's asset class at face value
+/// ({DebtCeilingBook}): an auction past the ceiling is refused with the numbers.
 /// @dev Series trust only this registry, so the AccessManager needs wiring for the
 /// registry alone, however many series are created.
-contract TBillRegistry is AccessManaged {
+contract TBillRegistry is AccessManaged, DebtCeilingBook {
     /// @dev A series with this code exists at `existing`.
     error RegistryDuplicateCode(address existing);
     /// @dev Not a series of this registry.
@@ -33,7 +38,13 @@ contract TBillRegistry is AccessManaged {
     mapping(string code => address) public seriesByCode;
     address[] private _series;
 
-    constructor(address authority, IERC20 cash_, address treasury_) AccessManaged(authority) {
+    constructor(
+        address authority,
+        IERC20 cash_,
+        address treasury_,
+        ProgramCeilings ceilings_,
+        bytes32 assetClass_
+    ) AccessManaged(authority) DebtCeilingBook(ceilings_, assetClass_, IERC20Metadata(address(cash_))) {
         if (address(cash_) == address(0)) revert RegistryInvalidAddress(address(cash_));
         if (treasury_ == address(0)) revert RegistryInvalidAddress(treasury_);
         cash = cash_;
@@ -65,11 +76,19 @@ contract TBillRegistry is AccessManaged {
     /// @notice Open or re-price `series`' auction. @dev Caller: the debt-office role.
     function openAuction(TBillSeries series, uint256 price, uint256 amount) external restricted {
         _known(series).openAuction(price, amount);
+        _book(IDebtSeries(address(series)));
     }
 
     /// @notice Close `series`' auction. @dev Caller: the debt-office role.
     function closeAuction(TBillSeries series) external restricted {
         _known(series).closeAuction();
+        _book(IDebtSeries(address(series)));
+    }
+
+    /// @notice Book `series` again at its face outstanding, giving back the room of
+    /// what was repaid. @dev Caller: anyone (the figure follows the series' supply).
+    function sync(TBillSeries series) external {
+        _book(IDebtSeries(address(_known(series))));
     }
 
     /// @notice Every series created, oldest first.

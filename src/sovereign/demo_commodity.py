@@ -120,7 +120,7 @@ def commodity_chapter(treasury, clock, system, folder: Path, say, refresh) -> No
     treasury("commodities", "list")
     readings.append(reading(system, "gold and crude attested"))
     say.step("The program ceilings, at book value")
-    treasury("commodities", "ceilings")
+    treasury("ceilings", "show")
 
     clock.advance(6, "nobody attests the crude again: its statement expires")
     refresh(treasury)

@@ -239,7 +239,8 @@ def render_before_after(
 
 def holder_names(manifest: dict, extra: dict[str, str]) -> dict[str, str]:
     """address -> label: the manifest's role holders and treasury, then the demo's own, then
-    the contracts that hold a role (the commodity tokens, as the program issuer)."""
+    the contracts that hold a role (the debt registries and the commodity tokens, as the
+    program issuer)."""
     names = {}
     for label, address in manifest["holders"].items():
         names.setdefault(address, label)
@@ -248,6 +249,8 @@ def holder_names(manifest: dict, extra: dict[str, str]) -> dict[str, str]:
     for name, entry in manifest["contracts"].items():
         if name.startswith("commodity:"):
             names.setdefault(entry["address"], f"{name.split(':', 1)[1]} token")
+        elif name in ("TBillRegistry", "BondRegistry"):
+            names.setdefault(entry["address"], name)
     for address, name in extra.items():
         names.setdefault(address, name)
     return names

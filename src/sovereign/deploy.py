@@ -73,6 +73,10 @@ class SystemConfig:
     vault_share_cap_bps: int = BPS
     # Where T-bill auction proceeds go; the deployer when not given.
     treasury: str | None = None
+    # The program ceilings of the debt registries' classes (BILLS, BONDS) at face value
+    # [peg currency]; the governor changes them later (ProgramCeilings.setCeiling).
+    bills_ceiling: Decimal = Decimal("100000000000")
+    bonds_ceiling: Decimal = Decimal("100000000000")
 
 
 @dataclass
@@ -137,6 +141,8 @@ class System:
     bond_feeds: dict[str, object] = field(default_factory=dict)
     # Commodity reserves (sovereign.deploycommodity), when the deployment has any.
     commodity: object = None
+    # The program ceilings per asset class (debt registries and commodity tokens).
+    ceilings: object = None
 
     def contracts(self) -> dict[str, object]:
         named = {
@@ -144,6 +150,7 @@ class System:
             "SettlementCash": self.cash,
             "SovereignStablecoin": self.stablecoin,
             "Reserve": self.reserve,
+            "ProgramCeilings": self.ceilings,
             "TBillRegistry": self.registry,
             "TBillVault": self.vault,
             "VaultNavFeed": self.vault_feed,
@@ -181,8 +188,11 @@ def deploy_system(
     manager = phase.deploy_access_manager(run)
     cash, stablecoin = phase.deploy_cash_and_stablecoin(run, config, manager, cash_address)
     reserve = phase.deploy_reserve(run, config, manager, stablecoin, cash)
-    registry, vault, vault_feed = phase.deploy_tbill_vault(run, config, manager, cash, stablecoin)
-    bond_registry = phase.deploy_bond_registry(run, config, manager, cash)
+    ceilings = phase.deploy_program_ceilings(run, manager)
+    registry, vault, vault_feed = phase.deploy_tbill_vault(
+        run, config, manager, cash, stablecoin, ceilings
+    )
+    bond_registry = phase.deploy_bond_registry(run, config, manager, cash, ceilings)
     system = System(
         manager,
         cash,
@@ -194,6 +204,7 @@ def deploy_system(
         vault=vault,
         vault_feed=vault_feed,
         bond_registry=bond_registry,
+        ceilings=ceilings,
     )
     collateral = list(collateral)
     if commodities:

@@ -104,7 +104,6 @@ class CommodityBook:
     def contracts(self) -> dict[str, object]:
         named = {
             "ReserveAttestations": self.attestations,
-            "ProgramCeilings": self.ceilings,
             f"fx-feed:{self.fx.quote}": self.fx_feed,
         }
         for symbol, c in self.commodities.items():
@@ -121,7 +120,7 @@ def deploy_commodities(
     """Phase 4, last part: the registry, the ceilings, the fixing, and each commodity."""
     manager, config = system.manager.address, system.config
     attestations = run.deploy("ReserveAttestations", manager)
-    ceilings = run.deploy("ProgramCeilings", manager)
+    ceilings = system.ceilings  # the program's, shared with the debt registries
     peg = config.cash_symbol
     fx_feed = run.deploy(
         "ReportedPriceFeed", manager, fx.decimals, f"{peg} / {fx.quote}",
@@ -219,7 +218,6 @@ def commodity_wiring(manager, book: CommodityBook, wire_functions) -> list[tuple
     from sovereign.roles import Role
 
     calls = wire_functions(manager, book.attestations, "ReserveAttestations")
-    calls += wire_functions(manager, book.ceilings, "ProgramCeilings")
     calls += wire_functions(manager, book.fx_feed, "ReportedPriceFeed")
     for symbol, c in book.commodities.items():
         calls += wire_functions(manager, c.token, "CommodityToken")

@@ -36,6 +36,8 @@ _FIELDS = {
     ("feed_max_deviation_bps",): ("feed_max_deviation_bps", int),
     ("feed_deviation_window",): ("feed_deviation_window", int),
     ("minter_allowance",): ("minter_allowance", Decimal),
+    ("ceilings", "bills"): ("bills_ceiling", Decimal),
+    ("ceilings", "bonds"): ("bonds_ceiling", Decimal),
     ("vault", "name"): ("vault_name", str),
     ("vault", "symbol"): ("vault_symbol", str),
     ("vault", "share_haircut_bps"): ("vault_share_haircut_bps", int),
@@ -43,6 +45,8 @@ _FIELDS = {
 }
 _BOUNDS = {
     "cash_decimals": (0, 18),
+    "bills_ceiling": (Decimal(0), Decimal(limits.MAX_CEILING_WAD) / WAD),
+    "bonds_ceiling": (Decimal(0), Decimal(limits.MAX_CEILING_WAD) / WAD),
     "min_collateral_ratio": (
         Decimal(limits.MIN_RATIO_FLOOR_WAD) / WAD,
         Decimal(limits.MIN_RATIO_CEILING_WAD) / WAD,

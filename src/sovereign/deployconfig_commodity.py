@@ -21,6 +21,8 @@ from sovereign.units import BPS
 MAX_ATTESTERS = 16  # ReserveAttestations.MAX_ATTESTERS
 MAX_CEILING = Decimal(10) ** 15  # ProgramCeilings.MAX_CEILING_WAD, in the peg currency
 MAX_PRICE = Decimal(10) ** 12  # this tool's guard against a typo, not a contract's
+# The debt registries' classes in ProgramCeilings: not a commodity's (deployphases).
+DEBT_CLASSES = ("BILLS", "BONDS")
 TEXT_BYTES = 31  # names, symbols and classes as bytes32 text, with room for its end
 
 # key -> (kind, bounds, default); a default of ... marks a required key.
@@ -134,6 +136,11 @@ def parse_commodities(path, value, convert) -> list[CommoditySpec]:
         if got["symbol"] in seen:
             raise InputError(f"{path}: {where}: symbol {got['symbol']!r} is listed twice")
         seen.add(got["symbol"])
+        if got["class"] in DEBT_CLASSES:
+            raise InputError(
+                f"{path}: {where}.class {got['class']!r} is a debt registry's class "
+                f"({', '.join(DEBT_CLASSES)}): its ceiling is set under ceilings:"
+            )
         attesters = [_holder(path, f"{where}.attesters", a) for a in got["attesters"]]
         if len(set(attesters)) != len(attesters) or len(attesters) > MAX_ATTESTERS:
             raise InputError(f"{path}: {where}.attesters must be distinct, at most {MAX_ATTESTERS}")

@@ -8,10 +8,12 @@ phase may gain steps only at a new label, never rename or reorder one.
 2. ``deploy_cash_and_stablecoin``: settlement cash (unless an existing token is given) and the
    stablecoin;
 3. ``deploy_reserve``: the reserve, and the stablecoin's one-time wiring to it;
-4. ``deploy_tbill_vault``: the T-bill registry, the vault and the feed that prices its shares;
-   then ``deploy_bond_registry``: the coupon-bond registry, which accepts only BondSeries'
-   creation code (its hash, from the shipped artifacts, is fixed at construction); then,
-   when the configuration names commodities, ``deploycommodity.deploy_commodities``;
+4. ``deploy_program_ceilings``: the program's ceilings per asset class, which both debt
+   registries book their series against; ``deploy_tbill_vault``: the T-bill registry, the
+   vault and the feed that prices its shares; then ``deploy_bond_registry``: the coupon-bond
+   registry, which accepts only BondSeries' creation code (its hash, from the shipped
+   artifacts, is fixed at construction); then, when the configuration names commodities,
+   ``deploycommodity.deploy_commodities``;
 5. ``deploy_collateral_feeds``: an oracle stub for each collateral asset without a feed;
 6. ``set_initial_parameters``: set by the deployer as admin while no function is mapped to
    a role yet (an unmapped function is the admin's), so the deployer never holds an
@@ -28,10 +30,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sovereign import artifacts
+from sovereign.deployconfig_commodity import DEBT_CLASSES
 from sovereign.deploysteps import DeployJournal
 from sovereign.governance import selector
 from sovereign.roles import FUNCTION_ROLES, Role
-from sovereign.units import wad
+from sovereign.units import text_to_bytes32, wad
 
 if TYPE_CHECKING:
     from sovereign.deploy import CollateralSpec, RoleHolders, System, SystemConfig
@@ -107,11 +110,27 @@ def deploy_reserve(run: Deployment, config: SystemConfig, manager, stablecoin, c
     return reserve
 
 
-def deploy_tbill_vault(run: Deployment, config: SystemConfig, manager, cash, stablecoin):
-    """Phase 4: the T-bill registry (proceeds to ``config.treasury``, else the deployer),
-    the vault over settlement cash and the VaultNavFeed that prices its shares."""
+# The debt registries' asset classes in ProgramCeilings, fixed here: a ceiling is set
+# per class by the governor (``SystemConfig.bills_ceiling``, ``bonds_ceiling`` at deploy).
+BILLS_CLASS, BONDS_CLASS = DEBT_CLASSES
+
+
+def deploy_program_ceilings(run: Deployment, manager):
+    """Phase 4: the program's ceilings per asset class (bills, bonds, commodities)."""
+    return run.deploy("ProgramCeilings", manager.address)
+
+
+def deploy_tbill_vault(run: Deployment, config: SystemConfig, manager, cash, stablecoin, ceilings):
+    """Phase 4: the T-bill registry (proceeds to ``config.treasury``, else the deployer;
+    booked in ``ceilings`` under BILLS), the vault over settlement cash and the
+    VaultNavFeed that prices its shares."""
     registry = run.deploy(
-        "TBillRegistry", manager.address, cash.address, config.treasury or run.deployer.address
+        "TBillRegistry",
+        manager.address,
+        cash.address,
+        config.treasury or run.deployer.address,
+        ceilings.address,
+        text_to_bytes32(BILLS_CLASS),
     )
     vault = run.deploy(
         "TBillVault",
@@ -139,15 +158,18 @@ def series_creation_code() -> bytes:
     return bytes(artifacts.contract_type("BondSeries").deployment_bytecode.to_bytes())
 
 
-def deploy_bond_registry(run: Deployment, config: SystemConfig, manager, cash):
+def deploy_bond_registry(run: Deployment, config: SystemConfig, manager, cash, ceilings):
     """Phase 4, continued: the bond registry (coupons and principal in settlement cash,
-    auction proceeds to ``config.treasury``, else the deployer, as for bills)."""
+    auction proceeds to ``config.treasury``, else the deployer, as for bills; booked in
+    ``ceilings`` under BONDS)."""
     return run.deploy(
         "BondRegistry",
         manager.address,
         cash.address,
         config.treasury or run.deployer.address,
         series_code_hash(),
+        ceilings.address,
+        text_to_bytes32(BONDS_CLASS),
     )
 
 
@@ -228,6 +250,16 @@ def set_initial_parameters(run: Deployment, system: System, collateral, feeds) -
             _address(system.holders.minter), wad(config.minter_allowance), sender=deployer
         ),
     )
+    for asset_class, ceiling in (
+        (BILLS_CLASS, config.bills_ceiling),
+        (BONDS_CLASS, config.bonds_ceiling),
+    ):
+        run.send(
+            f"setCeiling {asset_class}",
+            lambda k=asset_class, v=ceiling: system.ceilings.setCeiling(
+                text_to_bytes32(k), wad(v), sender=deployer
+            ),
+        )
 
 
 def _initial_price(run: Deployment, spec: CollateralSpec, feed) -> None:
@@ -256,6 +288,7 @@ def grant_permissions(
     contracts += [
         (system.stablecoin, "SovereignStablecoin"),
         (system.reserve, "Reserve"),
+        (system.ceilings, "ProgramCeilings"),
         (system.registry, "TBillRegistry"),
         (system.vault, "TBillVault"),
     ]
@@ -274,6 +307,19 @@ def grant_permissions(
         if role not in (Role.ADMIN, Role.PUBLIC)
     ]
     calls += _role_grants(system, own_cash)
+    calls += [
+        (
+            f"grantRole {Role.PROGRAM_ISSUER.label} {name}",
+            manager,
+            "grantRole",
+            (int(Role.PROGRAM_ISSUER), registry.address, 0),
+        )
+        for name, registry in (
+            ("TBillRegistry", system.registry),
+            ("BondRegistry", system.bond_registry),
+        )
+        if registry is not None
+    ]
     run.steps.run_independent(deployer, calls)
     _hand_over_admin(run, system, accept_admin)
 

@@ -28,6 +28,8 @@ def deployments_dir() -> Path:
 
 
 REQUIRED = ("SovereignAccessManager", "SovereignStablecoin", "Reserve")
+# SystemConfig's Decimal fields, written as strings.
+_DECIMAL_CONFIG = ("min_collateral_ratio", "minter_allowance", "bills_ceiling", "bonds_ceiling")
 
 
 def _kind(name: str) -> str | None:
@@ -221,10 +223,7 @@ def load_system(data: dict) -> System:
         instances[name] = artifacts.at(kind, entry["address"])
     try:
         config = SystemConfig(
-            **{
-                k: Decimal(v) if k in ("min_collateral_ratio", "minter_allowance") else v
-                for k, v in data["config"].items()
-            }
+            **{k: Decimal(v) if k in _DECIMAL_CONFIG else v for k, v in data["config"].items()}
         )
         holders = RoleHolders(*[data["holders"][label] for label in HOLDER_LABELS])
     except (KeyError, TypeError, ArithmeticError) as err:
@@ -240,6 +239,7 @@ def load_system(data: dict) -> System:
         vault=instances.get("TBillVault"),
         vault_feed=instances.get("VaultNavFeed"),
         bond_registry=instances.get("BondRegistry"),
+        ceilings=instances.get("ProgramCeilings"),
         feeds={k.split(":", 1)[1]: v for k, v in instances.items() if k.startswith("feed:")},
         bond_feeds={
             k.split(":", 1)[1]: v for k, v in instances.items() if k.startswith("bond-feed:")

@@ -35,7 +35,8 @@ class Role(IntEnum):
 
 # The roles a deployment assigns to accounts, in RoleHolders order; their labels
 # name them in manifests, configuration files and the command line.
-# PROGRAM_ISSUER is held by contracts (the commodity tokens), never by an account.
+# PROGRAM_ISSUER is held by contracts (the debt registries and the commodity tokens),
+# never by an account.
 CONTRACT_ROLES = (Role.PROGRAM_ISSUER,)
 HOLDER_LABELS = tuple(
     r.label for r in Role if r not in (Role.ADMIN, Role.PUBLIC) and r not in CONTRACT_ROLES

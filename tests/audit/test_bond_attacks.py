@@ -51,7 +51,7 @@ from tests.bonds.test_bond_lifecycle import (
     revert_of,
     ts,
 )
-from tests.utils.bonds import deploy_series
+from tests.utils.bonds import deploy_bond_registry, deploy_series
 from tests.utils.constants import DAY, MAX, ZERO
 
 pytestmark = pytest.mark.xdist_group("audit-bond-attacks")
@@ -461,7 +461,7 @@ def test_registry_creating_anything_but_a_bond_series__refused(project, accounts
     m = market
     admin = fresh(accounts)
     manager = admin.deploy(project.SovereignAccessManager, admin)
-    registry = admin.deploy(project.BondRegistry, manager, m.cash, m.treasury, keccak(CODE))
+    registry = deploy_bond_registry(project, admin, manager, m.cash, m.treasury, keccak(CODE))
     selector = keccak(text=registry.contract_type.mutable_methods["createSeries"].selector)[:4]
     manager.setTargetFunctionRole(registry, [selector], Role.DEBT_OFFICE, sender=admin)
     manager.grantRole(Role.DEBT_OFFICE, m.mallory, 0, sender=admin)

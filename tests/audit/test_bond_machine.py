@@ -81,6 +81,7 @@ from sovereign.roles import Role
 from tests.audit.invariants.driver import Chain
 from tests.bonds.test_bond_lifecycle import CODE, fresh
 from tests.utils.audit import isolated, write_report
+from tests.utils.bonds import deploy_bond_registry
 from tests.utils.constants import DAY, MAX, PROFILE, WAD
 
 pytestmark = pytest.mark.xdist_group("audit-bond-machine")
@@ -319,7 +320,7 @@ def bench(project, accounts, debt_office):
     manager = admin.deploy(project.SovereignAccessManager, admin)
     cash = admin.deploy(project.MockERC20, "Leone", "SLL", 6)
     treasury = accounts[TREASURY]
-    registry = admin.deploy(project.BondRegistry, manager, cash, treasury, keccak(CODE))
+    registry = deploy_bond_registry(project, admin, manager, cash, treasury, keccak(CODE))
     methods = registry.contract_type.mutable_methods
     selectors = [keccak(text=methods[n].selector)[:4] for n in ("createSeries", "openAuction")]
     manager.setTargetFunctionRole(registry, selectors, Role.DEBT_OFFICE, sender=admin)

@@ -130,6 +130,7 @@ def _contract_types():
             "SettlementCash",
             "SovereignAccessManager",
             "TBillRegistry",
+            "ProgramCeilings",
             "TBillSeries",
             "TBillVault",
             "VaultNavFeed",

@@ -47,7 +47,7 @@ from eth_utils import keccak, to_checksum_address, to_hex
 
 from sovereign.bondterms import BondTerms, day_timestamp
 from sovereign.roles import Role
-from tests.utils.bonds import deploy_series, with_terms
+from tests.utils.bonds import deploy_bond_registry, deploy_series, with_terms
 from tests.utils.constants import DAY, MAX, WAD, ZERO
 
 pytestmark = pytest.mark.xdist_group("bond-lifecycle")
@@ -280,7 +280,7 @@ def desk(project, accounts, alice, bob, mallory, debt_office):
 
     admin = fresh(accounts)
     reg_manager = admin.deploy(project.SovereignAccessManager, admin)
-    registry = admin.deploy(project.BondRegistry, reg_manager, cash, treasury, keccak(CODE))
+    registry = deploy_bond_registry(project, admin, reg_manager, cash, treasury, keccak(CODE))
     methods = registry.contract_type.mutable_methods
     selectors = [keccak(text=methods[name].selector)[:4] for name in REGISTRY_FUNCTIONS]
     reg_manager.setTargetFunctionRole(registry, selectors, Role.DEBT_OFFICE, sender=admin)

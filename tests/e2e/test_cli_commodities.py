@@ -293,8 +293,9 @@ def test_delivery__requested_accepted_delivered__rejected__cancel_refused_before
 
 
 def test_ceilings__per_class__and_one_changed_through_the_delay(node, env):
-    rows = {r["class"]: r for r in js(run(node, env, "commodities", "ceilings", "--json",
+    rows = {r["class"]: r for r in js(run(node, env, "ceilings", "show", "--json",
                                           check=True))["ceilings"]}  # fmt: skip
+    assert list(rows) == ["BILLS", "BONDS", "METALS", "ENERGY"]
     with on_node(node, env[1]) as system:
         outstanding = system.commodity.ceilings.outstanding(text_to_bytes32("METALS"))
     metals = rows["METALS"]
@@ -302,7 +303,7 @@ def test_ceilings__per_class__and_one_changed_through_the_delay(node, env):
     assert int(metals["outstanding_wad"]) == outstanding > 0
     assert int(metals["headroom_wad"]) == 50_000_000_000 * WAD - outstanding
     assert rows["ENERGY"]["outstanding_wad"] == "0"
-    out = js(run(node, env, "commodities", "ceiling", "METALS", "60,000,000,000", "--yes",
+    out = js(run(node, env, "ceilings", "set", "METALS", "60,000,000,000", "--yes",
                  "--json", check=True))  # fmt: skip
     assert out["status"] == "scheduled" and out["new"] == str(60_000_000_000 * WAD)
 
@@ -373,3 +374,35 @@ def test_suspend__by_the_guardian__the_statement_stops_counting(node, env):
     listed = js(run(node, env, "commodities", "list", "--json", check=True))
     gold = next(r for r in listed["commodities"] if r["symbol"] == "SGLD")
     assert gold["counted_value_wad"] == "0"
+
+
+GOVERNOR_DELAY = 86_400  # deploy/local.yaml
+
+
+def test_after_the_delay__ceiling_and_attesters_executed__then_a_month_old_request_cancelled(
+    node, env
+):
+    """Last in this module: it moves the node's clock. The two governor changes scheduled
+    above run when their commands are given again after the delay; a request nobody
+    accepted in 30 days is cancelled by its holder, its tokens back in its hands."""
+    node.advance(GOVERNOR_DELAY + 60)
+    done = js(run(node, env, "ceilings", "set", "METALS", "60,000,000,000", "--yes", "--json",
+                  check=True))  # fmt: skip
+    assert done["status"] == "executed", done
+    again = js(run(node, env, "attest", "attesters", "SOIL", A16, A17, "custodian",
+                   "--threshold", "2", "--yes", "--json", check=True))  # fmt: skip
+    assert again["status"] == "executed", again
+    with on_node(node, env[1]) as system:
+        assert system.ceilings.ceiling(text_to_bytes32("METALS")) == 60_000_000_000 * WAD
+        token = system.commodity.commodities["SOIL"].token
+        assert system.commodity.attestations.threshold(token) == 2
+    listed = js(run(node, env, "commodities", "requests", "SGLD", "--json", check=True))
+    (open_id,) = [r["id"] for r in listed["requests"] if r["state"] == "open"]
+    node.advance(30 * 86_400)
+    run(node, env, "commodities", "cancel", "SGLD", str(open_id), "--account", "TEST::13",
+        "--yes", check=True)  # fmt: skip
+    with on_node(node, env[1]) as system:
+        gold = system.commodity.commodities["SGLD"].token
+        assert gold.balanceOf(INVESTOR) == units(dict(BARS)["LGD-0002"])
+    listed = js(run(node, env, "commodities", "requests", "SGLD", "--json", check=True))
+    assert {r["id"]: r["state"] for r in listed["requests"]}[open_id] == "cancelled"

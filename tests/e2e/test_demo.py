@@ -263,10 +263,11 @@ def test_role_holders_by_label(demo):
     assert held["vault-manager"][0] == "vault-manager"
     assert held["commodity-office"] == ("commodity-office", COMMODITY_OFFICE)
     assert held["custodian"] == ("custodian", CUSTODIAN)
-    # admin, the thirteen roles held by accounts, and the program issuer: the two tokens
+    # admin, the thirteen roles held by accounts, and the program issuer: the two debt
+    # registries and the two tokens
     assert len(held) == 15
     issuers = [row[1] for row in rows if row[0] in ("program-issuer", "")]
-    assert sorted(issuers) == ["SGLD token", "SOIL token"]
+    assert sorted(issuers) == ["BondRegistry", "SGLD token", "SOIL token", "TBillRegistry"]
 
 
 def _eshl(text: str) -> Decimal:

@@ -152,7 +152,19 @@ BAD = [
     (_gold(custodians="{VAULT-CO: nobody}"), "custodians.VAULT-CO: 'nobody' is neither"),
     (GOOD + "  - {symbol: SGLD, name: G, unit: oz, decimals: 3, class: M, quote: XAU}\n",
      "commodities[2]: symbol 'SGLD' is listed twice"),
+    (_gold(**{"class": "BILLS"}), "commodities[0].class 'BILLS' is a debt registry's class"),
+    ('ceilings: {bills: "2000000000000000"}\n', "ceilings.bills 2000000000000000 is outside"),
+    ("ceilings: {bills: 5}\n", "ceilings.bills must be a quoted decimal string"),
+    ('ceilings: {notes: "5"}\n', "ceilings.notes"),
 ]  # fmt: skip
+
+
+def test_debt_ceilings__read_from_the_file_or_defaulted(tmp_path):
+    from decimal import Decimal
+
+    loaded = load_deploy_config(_write(tmp_path, 'ceilings: {bills: "2000000000.5"}\n'))
+    assert loaded.system.bills_ceiling == Decimal("2000000000.5")
+    assert loaded.system.bonds_ceiling == Decimal("100000000000")
 
 
 @pytest.mark.parametrize("text,message", BAD, ids=[f"bad-{i}" for i in range(len(BAD))])

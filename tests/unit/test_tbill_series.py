@@ -218,4 +218,7 @@ def test_registry__zero_cash_or_treasury__refused_at_deployment(project, account
     zero = "0x" + "00" * 20
     for cash, treasury in ((zero, deployer.address), (system.cash.address, zero)):
         with ape.reverts(project.TBillRegistry.RegistryInvalidAddress, account=zero):
-            project.TBillRegistry.deploy(system.manager, cash, treasury, sender=deployer)
+            project.TBillRegistry.deploy(
+                system.manager, cash, treasury, system.ceilings, b"BILLS".ljust(32, b"\0"),
+                sender=deployer,
+            )  # fmt: skip

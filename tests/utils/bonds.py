@@ -19,3 +19,25 @@ def deploy_series(project, registry_account, cash, treasury, terms: BondTerms):
 
 def with_terms(terms: BondTerms, **changes) -> BondTerms:
     return dataclasses.replace(terms, **changes)
+
+
+def deploy_bond_registry(project, admin, manager, cash, treasury, code_hash, ceiling=None):
+    """A BondRegistry outside the deployed system, on `manager` (whose admin is `admin`),
+    with its own ProgramCeilings: the BONDS ceiling at `ceiling` wad (the most the
+    contract allows when None) and the registry granted the issuer role there."""
+    from sovereign.roles import Role
+    from sovereign.units import text_to_bytes32
+
+    ceilings = admin.deploy(project.ProgramCeilings, manager)
+    registry = admin.deploy(
+        project.BondRegistry, manager, cash, treasury, code_hash, ceilings, text_to_bytes32("BONDS")
+    )
+    cap = ceilings.MAX_CEILING_WAD() if ceiling is None else ceiling
+    ceilings.setCeiling(text_to_bytes32("BONDS"), cap, sender=admin)
+    methods = ceilings.contract_type.mutable_methods
+    from eth_utils import keccak
+
+    selectors = [keccak(text=methods[n].selector)[:4] for n in ("recordIssue", "recordRetire")]
+    manager.setTargetFunctionRole(ceilings, selectors, Role.PROGRAM_ISSUER, sender=admin)
+    manager.grantRole(Role.PROGRAM_ISSUER, registry, 0, sender=admin)
+    return registry

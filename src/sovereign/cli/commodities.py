@@ -1,6 +1,7 @@
 """``ape treasury commodities …``: the commodity tokens, their prices and the FX fixing,
-minting attested lots, and the program ceilings. Delivery in kind (request, accept,
-deliver, reject, cancel, requests) is in ``sovereign.cli.commodities_delivery``.
+minting attested lots. Delivery in kind (request, accept, deliver, reject, cancel,
+requests) is in ``sovereign.cli.commodities_delivery``; the program ceilings of every
+class are ``ape treasury ceilings`` (``sovereign.cli.ceilings``).
 
 Prices: each commodity's quote feed answers in the quote currency (gold in USD per
 troy ounce), the FX fixing in the peg currency per unit of it; the token's price feed
@@ -19,14 +20,12 @@ from sovereign import commodities as domain
 from sovereign.attest import mint_arguments
 from sovereign.cli.attest import LOTS, SYMBOL, Token
 from sovereign.cli.base import ADDRESS, AMOUNT, OneLineUsageError, treasury_command
-from sovereign.cli.params_change import change, within
 from sovereign.inputs import InputError, parse_amount
 from sovereign.operations import OperationRefused, Step
 from sovereign.sentences._fmt import span
-from sovereign.units import WAD, bytes32_to_text, format_amount, text_to_bytes32
+from sovereign.units import format_amount
 
-group = click.Group("commodities", help="Commodity tokens: prices, minting, delivery, ceilings.")
-MAX_CEILING_WAD = 10**15 * WAD  # ProgramCeilings.MAX_CEILING_WAD
+group = click.Group("commodities", help="Commodity tokens: prices, minting, delivery.")
 MAX_LOTS_PER_CALL = 64  # CommodityToken.MAX_LOTS_PER_CALL
 
 
@@ -247,67 +246,3 @@ def fx(s, rate):
     return _report(s, book.fx_feed, rate, "the FX rate", f"{s.cash_symbol} per {book.fx.quote}") | {
         "quote": book.fx.quote
     }
-
-
-# ------------------------------------------------------------------ ceilings
-
-
-def _classes(s) -> dict[str, bytes]:
-    book = domain.commodity_book(s.system)
-    found = {}
-    for c in book.commodities.values():
-        raw = bytes(c.token.assetClass())
-        found[bytes32_to_text(raw)] = raw
-    return found
-
-
-@treasury_command(group, "ceilings", write=False)
-def ceilings(s):
-    """Each asset class of the commodity tokens: its program ceiling, what is outstanding
-    at book value, and the headroom, in the peg currency."""
-    contract = s.system.commodity.ceilings if s.system.commodity else None
-    rows = []
-    for name, raw in _classes(s).items():
-        rows.append(
-            {
-                "class": name,
-                "ceiling_wad": str(int(contract.ceiling(raw))),
-                "outstanding_wad": str(int(contract.outstanding(raw))),
-                "headroom_wad": str(int(contract.headroom(raw))),
-            }
-        )
-    if not s.as_json:
-        table = Table(title=f"Program ceilings ({contract.address})")
-        for col in ("class", "ceiling", "outstanding", "headroom"):
-            table.add_column(col, justify="left" if col == "class" else "right")
-        for r in rows:
-            table.add_row(
-                r["class"], *(_peg(s, int(r[k])) for k in ("ceiling_wad", "outstanding_wad",
-                                                           "headroom_wad"))
-            )  # fmt: skip
-        s.print(table)
-    return {"ceilings": rows}
-
-
-@treasury_command(group, "ceiling", role="governor")
-@click.argument("asset_class", metavar="CLASS")
-@click.argument("amount", type=AMOUNT)
-def ceiling(s, asset_class, amount):
-    """Set CLASS's program ceiling to AMOUNT in the peg currency, through the governor's
-    delay. Bounds: 0 to 10^15."""
-    classes = _classes(s)
-    if asset_class not in classes:
-        raise InputError(
-            f"no commodity of class {asset_class!r}; classes: {', '.join(sorted(classes))}"
-        )
-    new = parse_amount(amount, 18, s.cash_symbol, allow_zero=True)
-    within(new, 0, MAX_CEILING_WAD, f"the {asset_class} ceiling", lambda v: _peg(s, v),
-           "ProgramCeilings.MAX_CEILING_WAD")  # fmt: skip
-    contract = s.system.commodity.ceilings
-    raw = text_to_bytes32(asset_class)
-    now = int(contract.ceiling(raw))
-    return change(
-        s, contract, "setCeiling", (raw, new), param=f"ceiling:{asset_class}",
-        what=f"the {asset_class} ceiling", current=(str(now), _peg(s, now)),
-        new=(str(new), _peg(s, new)),
-    )  # fmt: skip

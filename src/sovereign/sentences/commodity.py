@@ -146,6 +146,15 @@ SENTENCES: dict[str, Entry] = {
         f"a {f.ident(i['assetClass'])} ceiling of {f.value(i['ceiling'])} is above the "
         f"{f.value(i['max'])} allowed"
     ),
+    # ---------------------------------------------------------------- DebtCeilingBook
+    "DebtCeilingCashDecimals": lambda i, f: (
+        f"the cash token has {f.n(i['decimals'])} decimals: a debt registry books face value "
+        "in at most 18"
+    ),
+    "DebtCeilingInvalidBook": lambda i, f: (
+        "a debt registry needs the program's ceilings contract and an asset class: "
+        f"{f.addr(i['ceilings'])} and {f.ident(i['assetClass'])} were given"
+    ),
     # ---------------------------------------------------------------- FxConvertedFeed
     "FxInvalidParameter": lambda i, f: (
         f"the FX-converted feed's {f.ident(i['name'])} is refused ({f.n(i['value'])}): "
