@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ape import accounts, chain
+from ape.exceptions import TransactionError
 from rich.console import Console
 
 from sovereign import governance
@@ -186,7 +187,10 @@ class Operator:
             raise OperationRefused("not confirmed; nothing sent")
         sent = []
         for call, step in zip(calls, steps, strict=True):
-            receipt = getattr(call.contract, call.method)(*call.args, sender=call.sender)
+            try:
+                receipt = getattr(call.contract, call.method)(*call.args, sender=call.sender)
+            except TransactionError as err:
+                raise self._stopped(call, step, err, sent, len(steps)) from None
             self.console.print(
                 f"{status}: {receipt.txn_hash} in block {receipt.block_number}, "
                 f"gas {receipt.gas_used:,} ({step.description})"
@@ -200,6 +204,25 @@ class Operator:
                 }
             )
         return {"status": status, "transactions": sent}
+
+    def _stopped(self, call: Call, step: Step, err, sent: list, count: int) -> Exception:
+        """A step that reverted when sent although the simulation passed (the chain moved
+        in between): one line saying why and how far the plan got. Nothing sent yet is a
+        refusal (exit 4); later steps are a plan stopped part-way (exit 7): each step
+        already mined stays, and running the command again plans only what is left."""
+        from sovereign.preflight import simulate
+
+        revert = simulate(call.contract, call.method, *call.args, sender=call.sender)
+        why = self._sentence(revert) if revert is not None else str(err).splitlines()[0]
+        if not sent:
+            tail = "; nothing was sent" if count > 1 else ""
+            return OperationRefused(f"{step.description} failed when sent: {why}{tail}")
+        done = ", ".join(str(t["tx"]) for t in sent)
+        return PartialBatch(
+            f"step {len(sent) + 1} of {count}, {step.description}, failed when sent: {why}; "
+            f"steps 1 to {len(sent)} were mined ({done}), the rest not sent: give the "
+            "command again for what is left"
+        )
 
     def _delayed(self, step: Step, sender, delay: int) -> dict:
         manager = self.system.manager

@@ -43,7 +43,7 @@ def cli():
     network and the signer, simulates every step first, and asks before sending (-y skips
     the question, --dry-run stops after the simulation). Exit codes: 0 done, 2 usage error,
     3 input refused, 4 not sent (preflight or permission), 5 node unreachable, 6 manifest
-    missing or of another chain, 7 batch stopped part-way."""
+    missing or of another chain, 7 batch or plan stopped part-way."""
 
 
 for module in (
