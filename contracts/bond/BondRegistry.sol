@@ -108,14 +108,17 @@ contract BondRegistry is AccessManaged, DebtCeilingBook {
     }
 
     /// @notice Book `series` again at its face outstanding, giving back the room of
-    /// what was repaid. @dev Caller: anyone (the figure follows the series' supply).
+    /// what was repaid; when its class is above its ceiling, close its open offer first.
+    /// @dev Caller: anyone (the figure follows the series' supply; an offer is closed
+    /// only past a ceiling the governor lowered).
     function sync(BondSeries series) external {
-        _book(IDebtSeries(address(_known(series))));
+        _syncBook(IDebtSeries(address(_known(series))));
     }
 
     /// @notice Call `series` at its call option `index`. @dev Caller: the debt-office role.
     function callBond(BondSeries series, uint256 index) external restricted {
         _known(series).callBond(index);
+        _book(IDebtSeries(address(series)));
     }
 
     /// @notice Set the haircut of each remaining-maturity tier [bps].

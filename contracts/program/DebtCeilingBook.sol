@@ -11,6 +11,8 @@ interface IDebtSeries {
     function decimals() external view returns (uint8);
     function totalSupply() external view returns (uint256);
     function auctionRemaining() external view returns (uint256);
+    function defaulted() external view returns (bool);
+    function closeAuction() external;
 }
 
 /// @title DebtCeilingBook
@@ -23,8 +25,12 @@ interface IDebtSeries {
 /// registry does not see, so the room is taken when the offer is made and given
 /// back when the auction closes unsold ({_book} on close). Repayment (tokens
 /// burned at redemption) gives room back when anyone calls {sync}: the booked
-/// figure can only follow the series' own supply, so the call is open to all. A
-/// series in default stays booked until its tokens are redeemed from recovery.
+/// figure can only follow the series' own supply, so the call is open to all.
+/// A series in default stays booked at its figure for good: its recovery pays less
+/// than face, and the unpaid debt still counts against the program (the governor
+/// may raise the ceiling). A ceiling lowered below what the class has outstanding
+/// stops unsold offers too: {_syncBook} then closes the series' open auction, so
+/// anyone may enforce a lowered ceiling on offers already made.
 abstract contract DebtCeilingBook {
     /// @dev The cash token has more than 18 decimals.
     error DebtCeilingCashDecimals(uint8 decimals);
@@ -33,6 +39,9 @@ abstract contract DebtCeilingBook {
 
     /// @notice `series` is now booked at `booked` [peg currency, wad], from `previous`.
     event DebtBooked(address indexed series, uint256 previous, uint256 booked);
+    /// @notice `series`' open offer of `unsold` tokens was closed: its class is at
+    /// `outstanding`, above its ceiling `ceiling` [peg currency, wad].
+    event OfferClosedOverCeiling(address indexed series, uint256 unsold, uint256 outstanding, uint256 ceiling);
 
     /// @notice The program's ceilings, shared with every other issuer.
     ProgramCeilings public immutable ceilings;
@@ -61,12 +70,26 @@ abstract contract DebtCeilingBook {
         return Math.mulDiv(tokens, series.faceValue(), 10 ** series.decimals(), Math.Rounding.Ceil) * _cashToWad;
     }
 
+    /// @dev {sync}'s work: close `series`' open offer when its class is above its
+    /// ceiling, then book it.
+    function _syncBook(IDebtSeries series) internal {
+        uint256 cap = ceilings.ceiling(assetClass);
+        uint256 used = ceilings.outstanding(assetClass);
+        uint256 unsold = series.auctionRemaining();
+        if (used > cap && unsold != 0) {
+            series.closeAuction();
+            emit OfferClosedOverCeiling(address(series), unsold, used, cap);
+        }
+        _book(series);
+    }
+
     /// @dev Book `series` at its face outstanding: an increase is recorded as an
-    /// issue (refused past the ceiling, with the numbers), a decrease as a retirement.
+    /// issue (refused past the ceiling, with the numbers), a decrease as a retirement
+    /// (never for a series in default).
     function _book(IDebtSeries series) internal {
         uint256 previous = booked[address(series)];
         uint256 current = faceOutstanding(series);
-        if (current == previous) return;
+        if (current == previous || (current < previous && series.defaulted())) return;
         booked[address(series)] = current;
         if (current > previous) ceilings.recordIssue(assetClass, current - previous);
         else ceilings.recordRetire(assetClass, previous - current);

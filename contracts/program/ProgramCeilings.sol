@@ -59,8 +59,10 @@ contract ProgramCeilings is AccessManaged {
     }
 
     /// @notice Record a retirement of `amountWad` in `assetClass`, at most what the
-    /// caller has outstanding there. @dev Caller: an issuer contract (the issuer role).
-    function recordRetire(bytes32 assetClass, uint256 amountWad) external restricted {
+    /// caller has outstanding there. @dev Caller: anyone. Why no role: a retirement only
+    /// lowers the caller's own issues (nothing for an account that issued nothing), and
+    /// an issuer that lost its role must still be able to close what it opened.
+    function recordRetire(bytes32 assetClass, uint256 amountWad) external {
         uint256 own = outstandingBy[msg.sender][assetClass];
         uint256 amount = amountWad < own ? amountWad : own;
         outstandingBy[msg.sender][assetClass] = own - amount;

@@ -86,9 +86,11 @@ contract TBillRegistry is AccessManaged, DebtCeilingBook {
     }
 
     /// @notice Book `series` again at its face outstanding, giving back the room of
-    /// what was repaid. @dev Caller: anyone (the figure follows the series' supply).
+    /// what was repaid; when its class is above its ceiling, close its open offer first.
+    /// @dev Caller: anyone (the figure follows the series' supply; an offer is closed
+    /// only past a ceiling the governor lowered).
     function sync(TBillSeries series) external {
-        _book(IDebtSeries(address(_known(series))));
+        _syncBook(IDebtSeries(address(_known(series))));
     }
 
     /// @notice Every series created, oldest first.

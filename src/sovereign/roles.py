@@ -108,8 +108,7 @@ FUNCTION_ROLES: dict[str, dict[str, Role]] = {
     },
     "ProgramCeilings": {
         "setCeiling": Role.GOVERNOR,
-        "recordIssue": Role.PROGRAM_ISSUER,
-        "recordRetire": Role.PROGRAM_ISSUER,
+        "recordIssue": Role.PROGRAM_ISSUER,  # recordRetire: anyone, its own issues only
     },
     "TBillVault": {
         "buy": Role.VAULT_MANAGER,

@@ -90,7 +90,7 @@ def world(project, accounts):
     )  # fmt: skip
     gold_value = admin.deploy(project.AttestedValueFeed, gold)
     methods = ceilings.contract_type.mutable_methods
-    selectors = [keccak(text=methods[n].selector)[:4] for n in ("recordIssue", "recordRetire")]
+    selectors = [keccak(text=methods[n].selector)[:4] for n in ("recordIssue",)]
     manager.setTargetFunctionRole(ceilings, selectors, ISSUER_ROLE, sender=admin)
     manager.grantRole(ISSUER_ROLE, gold, 0, sender=admin)
     ceilings.setCeiling(METALS, CEILING, sender=admin)

@@ -139,7 +139,19 @@ def test_only_the_commodity_office_mints(w):
     with ape.reverts(w.gold.AccessManagedUnauthorized, caller=w.mallory.address):
         w.gold.mint(w.mallory, leaves, proof, flags, sender=w.mallory)
     with ape.reverts(w.ceilings.AccessManagedUnauthorized, caller=w.mallory.address):
-        w.ceilings.recordRetire(METALS, 1, sender=w.mallory)
+        w.ceilings.recordIssue(METALS, 1, sender=w.mallory)
+
+
+def test_a_stranger_retiring__retires_nothing_of_anyone_elses(w):
+    """recordRetire takes no role: it lowers only the caller's own issues."""
+    lots = bars(2)
+    attest(w, lots)
+    mint(w, lots, [0])
+    outstanding = w.ceilings.outstanding(METALS)
+    assert outstanding > 0
+    receipt = w.ceilings.recordRetire(METALS, outstanding, sender=w.mallory)
+    assert receipt.events == [w.ceilings.Retired(METALS, w.mallory.address, 0, outstanding)]
+    assert w.ceilings.outstanding(METALS) == outstanding
 
 
 def test_no_lots_or_too_many_or_a_zero_lot_are_refused(w):

@@ -9,6 +9,7 @@ The value followed: booked = ceil(tokens sold and still offered x face / 10^deci
 scaled from cash units to wad; outstanding(class) = the sum over the class's series.
 """
 
+import dataclasses
 import datetime as dt
 import random
 from decimal import Decimal
@@ -43,8 +44,11 @@ def buyer(cash, central_bank, alice):
     return alice
 
 
-def make_bond(project, system, debt_office, isin="SL2027DEBT01", years=1):
+def make_bond(project, system, debt_office, isin="SL2027DEBT01", years=1, callable_=False):
     today = dt.datetime.fromtimestamp(ape.chain.pending_timestamp, dt.UTC).date()
+    half = today + dt.timedelta(days=182)
+    calls = {"frequency": 2, "first_coupon": half, "call_dates": (half,),
+             "call_prices": (BOND_FACE,)} if callable_ else {}  # fmt: skip
     terms = BondTerms(
         name="Sovereign Bond",
         isin=isin,
@@ -59,6 +63,7 @@ def make_bond(project, system, debt_office, isin="SL2027DEBT01", years=1):
         record_days=1,
         call_notice_days=1,
     )
+    terms = dataclasses.replace(terms, **calls)
     receipt = system.bond_registry.createSeries(terms.as_struct(), CODE, sender=debt_office)
     event = receipt.events.filter(system.bond_registry.SeriesCreated)[0]
     return project.BondSeries.at(event.series)
@@ -257,3 +262,56 @@ def test_property__outstanding_is_the_face_of_every_series_after_any_sequence(
     assert ceilings.outstanding(BILLS) == sum(now)
     assert refused, "the sequence never reached the ceiling: the refusal path went untested"
     assert redeemed, "the sequence redeemed nothing: the repayment path went untested"
+
+
+def test_ceiling_lowered__anyone_closes_the_open_offer_with_sync__sold_debt_untouched(
+    make_series, registry, ceilings, debt_office, cash, buyer, mallory, gov
+):
+    """Who may: anyone, only above a lowered ceiling. Value: the unsold offer leaves the
+    class; what was sold stays booked; below the ceiling, sync closes nothing."""
+    series = make_series("DC-6", 91, offered=2_000 * CASH)
+    cash.approve(series, 2**256 - 1, sender=buyer)
+    series.buy(500 * CASH, 980_000, sender=buyer)
+    registry.sync(series, sender=mallory)  # not above the ceiling: the offer stays
+    assert series.auctionRemaining() == 1_500 * CASH
+    gov(ceilings, "setCeiling", BILLS, face_wad(1_000 * CASH, CASH))
+    used = ceilings.outstanding(BILLS)
+    receipt = registry.sync(series, sender=mallory)
+    assert series.auctionRemaining() == 0 and series.totalSupply() == 500 * CASH
+    assert receipt.events.filter(registry.OfferClosedOverCeiling) == [
+        registry.OfferClosedOverCeiling(series, 1_500 * CASH, used, face_wad(1_000 * CASH, CASH))
+    ]
+    assert ceilings.outstanding(BILLS) == registry.booked(series) == face_wad(500 * CASH, CASH)
+    with ape.reverts(series.TBillAuctionClosed):
+        series.buy(CASH, 980_000, sender=buyer)
+
+
+def test_a_defaulted_series__stays_booked_after_its_recovery_is_paid(
+    make_series, registry, ceilings, debt_office, cash, buyer, central_bank, mallory
+):
+    """Value: a recovery pays less than face; the unpaid debt still counts, so the room
+    of a defaulted series never comes back by sync."""
+    series = make_series("DC-7", 91, offered=1_000 * CASH)
+    cash.approve(series, 2**256 - 1, sender=buyer)
+    series.buy(1_000 * CASH, 980_000, sender=buyer)
+    registry.closeAuction(series, sender=debt_office)
+    cash.mint(series, 100 * CASH, sender=central_bank)  # 10% of face
+    ape.chain.mine(1, timestamp=series.graceEnd())
+    series.markDefault(sender=mallory)
+    series.redeem(1_000 * CASH, sender=buyer)  # every token paid from the recovery
+    assert series.totalSupply() == 0
+    registry.sync(series, sender=mallory)
+    assert ceilings.outstanding(BILLS) == registry.booked(series) == face_wad(1_000 * CASH, CASH)
+
+
+def test_bond_called__its_unsold_offer_leaves_the_class_at_once(
+    project, system, ceilings, debt_office, cash, buyer
+):
+    bonds = system.bond_registry
+    series = make_bond(project, system, debt_office, isin="SL2027CALL01", callable_=True)
+    bonds.openAuction(series, 99 * CASH, 60 * CASH, sender=debt_office)
+    cash.approve(series, 2**256 - 1, sender=buyer)
+    series.buy(10 * CASH, 2**255, sender=buyer)
+    bonds.callBond(series, 0, sender=debt_office)
+    assert series.auctionRemaining() == 0
+    assert ceilings.outstanding(BONDS) == bonds.booked(series) == face_wad(10 * CASH, BOND_FACE)

@@ -37,7 +37,7 @@ def deploy_bond_registry(project, admin, manager, cash, treasury, code_hash, cei
     methods = ceilings.contract_type.mutable_methods
     from eth_utils import keccak
 
-    selectors = [keccak(text=methods[n].selector)[:4] for n in ("recordIssue", "recordRetire")]
+    selectors = [keccak(text=methods[n].selector)[:4] for n in ("recordIssue",)]
     manager.setTargetFunctionRole(ceilings, selectors, Role.PROGRAM_ISSUER, sender=admin)
     manager.grantRole(Role.PROGRAM_ISSUER, registry, 0, sender=admin)
     return registry
