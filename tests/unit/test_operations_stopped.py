@@ -19,6 +19,10 @@ def funded(cash, central_bank, alice):
     return alice
 
 
+def _paying(cash, bob, *amounts):
+    return [Step(cash, "transfer", (bob.address, a * CASH), f"paying bob {a}") for a in amounts]
+
+
 def _operator(system, moved):
     def confirm(prompt):
         moved()
@@ -28,10 +32,7 @@ def _operator(system, moved):
 
 
 def test_second_step_reverts_when_sent__stopped_part_way_exit_7(system, cash, funded, bob):
-    steps = [
-        Step(cash, "transfer", (bob.address, 1 * CASH), "paying bob 1"),
-        Step(cash, "transfer", (bob.address, 5 * CASH), "paying bob 5"),
-    ]
+    steps = _paying(cash, bob, 1, 5)
     op = _operator(system, lambda: cash.transfer(bob, 8 * CASH, sender=funded))
     with pytest.raises(PartialBatch) as err:
         op.run(steps, funded)
@@ -43,10 +44,7 @@ def test_second_step_reverts_when_sent__stopped_part_way_exit_7(system, cash, fu
 
 
 def test_first_step_reverts_when_sent__refused_nothing_sent_exit_4(system, cash, funded, bob):
-    steps = [
-        Step(cash, "transfer", (bob.address, 5 * CASH), "paying bob 5"),
-        Step(cash, "transfer", (bob.address, 1 * CASH), "paying bob 1"),
-    ]
+    steps = _paying(cash, bob, 5, 1)
     op = _operator(system, lambda: cash.transfer(bob, 8 * CASH, sender=funded))
     with pytest.raises(OperationRefused) as err:
         op.run(steps, funded)

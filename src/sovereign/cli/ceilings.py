@@ -10,21 +10,18 @@ from rich.table import Table
 
 from sovereign import ceilings as domain
 from sovereign.cli.base import AMOUNT, treasury_command
+from sovereign.cli.commodities import peg
 from sovereign.cli.params_change import change, within
 from sovereign.inputs import InputError, parse_amount
 from sovereign.limits import MAX_CEILING_WAD
 from sovereign.operations import OperationRefused, Step
-from sovereign.units import format_amount, text_to_bytes32
+from sovereign.units import text_to_bytes32
 
 group = click.Group("ceilings", help="Program ceilings per asset class: show, set, sync.")
 
 
 def register(cli: click.Group) -> None:
     cli.add_command(group)
-
-
-def _peg(s, wad: int) -> str:
-    return f"{format_amount(int(wad), 18)} {s.cash_symbol}"
 
 
 def _contract(s):
@@ -45,7 +42,7 @@ def show(s):
             table.add_column(col, justify="left" if col == "class" else "right")
         for r in rows:
             table.add_row(
-                r["class"], *(_peg(s, int(r[k])) for k in ("ceiling_wad", "outstanding_wad",
+                r["class"], *(peg(s, int(r[k])) for k in ("ceiling_wad", "outstanding_wad",
                                                            "headroom_wad"))
             )  # fmt: skip
         s.print(table)
@@ -64,14 +61,14 @@ def set_(s, asset_class, amount):
     if asset_class not in classes:
         raise InputError(f"no asset class {asset_class!r}; classes: {', '.join(classes)}")
     new = parse_amount(amount, 18, s.cash_symbol, allow_zero=True)
-    within(new, 0, MAX_CEILING_WAD, f"the {asset_class} ceiling", lambda v: _peg(s, v),
+    within(new, 0, MAX_CEILING_WAD, f"the {asset_class} ceiling", lambda v: peg(s, v),
            "ProgramCeilings.MAX_CEILING_WAD")  # fmt: skip
     raw = text_to_bytes32(asset_class)
     now = int(contract.ceiling(raw))
     return change(
         s, contract, "setCeiling", (raw, new), param=f"ceiling:{asset_class}",
-        what=f"the {asset_class} ceiling", current=(str(now), _peg(s, now)),
-        new=(str(new), _peg(s, new)),
+        what=f"the {asset_class} ceiling", current=(str(now), peg(s, now)),
+        new=(str(new), peg(s, new)),
     )  # fmt: skip
 
 
@@ -88,7 +85,7 @@ def sync(s):
             b.registry,
             "sync",
             (b.series,),
-            f"booking {b.series} at {_peg(s, b.current)} (was {_peg(s, b.booked)})",
+            f"booking {b.series} at {peg(s, b.current)} (was {peg(s, b.booked)})",
         )  # fmt: skip
         for b in late
     ]

@@ -36,7 +36,8 @@ def register(cli: click.Group) -> None:
     cli.add_command(group)
 
 
-def _peg(s, wad: int) -> str:
+def peg(s, wad: int) -> str:
+    """A peg-currency wad amount, exact, with the cash symbol (also ``cli.ceilings``')."""
     return f"{format_amount(int(wad), 18)} {s.cash_symbol}"
 
 
@@ -136,9 +137,9 @@ def _render(s, rows: list[dict], fx: dict) -> None:
             live,
             f"{format_amount(int(r['quote_price']), r['quote_price_decimals'])} {quote} "
             f"({_shown_age(r['quote_price_age'])})",
-            _peg(s, int(r["peg_price_wad"])),
+            peg(s, int(r["peg_price_wad"])),
             domain.show_units(int(r["reserve_balance"]), d, sym),
-            _peg(s, int(r["counted_value_wad"])),
+            peg(s, int(r["counted_value_wad"])),
         )
     s.print(table)
     if "spot_wad" in fx:
