@@ -212,7 +212,9 @@ def book(project, system, accounts, deployer, central_bank, compliance, debt_off
             registry.createSeries, t.code, t.decimals, t.face, issued, maturity, sender=debt_office
         )
         s = project.TBillSeries.at(registry.seriesByCode(t.code))
-        send(registry.openAuction, s, t.price, 10**40, sender=debt_office)
+        # 10^10 of face per series: more than the holders' cash buys, inside BILLS' ceiling.
+        offered = 10**10 * CASH * 10**t.decimals // t.face
+        send(registry.openAuction, s, t.price, offered, sender=debt_office)
         series.append(s)
     for who in (*holders, funder):
         send(cash.mint, who, 100_000_000 * CASH, sender=central_bank)

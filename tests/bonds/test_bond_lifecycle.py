@@ -1387,8 +1387,9 @@ def test_registry__constructor_refuses_zero_addresses(project, office_world):
     w = office_world
     for cash, treasury in ((ZERO, w.treasury.address), (w.cash.address, ZERO)):
         got = deploy_revert(
-            project.BondRegistry, w.manager, cash, treasury, keccak(CODE), by=w.admin
-        )
+            project.BondRegistry, w.manager, cash, treasury, keccak(CODE),
+            w.registry.ceilings(), w.registry.assetClass(), by=w.admin,
+        )  # fmt: skip
         assert got == ("RegistryInvalidAddress", {"account": ZERO})
 
 
