@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -87,11 +88,21 @@ def read_lots(path: Path, decimals: int, symbol: str) -> LotList:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-    rows = list(csv.reader(text.splitlines()))
-    if not rows or tuple(c.strip().lower() for c in rows[0]) != HEADER:
+    # newline="" so that a quoted field spanning lines stays one field (and is then refused
+    # as not printable) rather than being split or silently joined; rows are numbered
+    # by the line each one starts on.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, start = [], 1
+    try:
+        for row in reader:
+            rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as err:
+        raise InputError(f"{path}: line {reader.line_num}: not CSV ({err})") from None
+    if not rows or tuple(c.strip().lower() for c in rows[0][1]) != HEADER:
         raise InputError(f"{path}: row 1: the header must be {','.join(HEADER)}")
     lots, seen = [], {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in rows[1:]:
         if not any(c.strip() for c in row):
             continue  # a blank line
         where = f"{path}: row {number}"
@@ -172,7 +183,10 @@ def parse_time(text: str, now: int, what: str) -> int:
 
 
 def utc(timestamp: int) -> str:
-    return f"{dt.datetime.fromtimestamp(int(timestamp), dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+    try:
+        return f"{dt.datetime.fromtimestamp(int(timestamp), dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+    except (OverflowError, ValueError, OSError):  # past the year 9999: say the number
+        return f"timestamp {int(timestamp)}"
 
 
 # ------------------------------------------------------------------ the statement file
@@ -218,20 +232,44 @@ def load_statement_file(path: Path) -> tuple[dict, Statement]:
         raise InputError(f"{path}: not a statement file (its kind is not {STATEMENT_KIND!r})")
     try:
         f = doc["statement"]
+        root = bytes.fromhex(_text(f["lots_root"], "lots_root").removeprefix("0x"))
+        if len(root) != 32:
+            raise ValueError(f"lots_root is {len(root)} bytes, not 32")
         s = Statement(
-            to_checksum_address(f["asset"]), int(f["nonce"]), int(f["as_of"]),
-            int(f["expires_at"]), bytes.fromhex(f["lots_root"].removeprefix("0x")),
-            int(f["total_quantity"]), int(f["lot_count"]),
+            to_checksum_address(_text(f["asset"], "asset")), _uint(f["nonce"], 64, "nonce"),
+            _uint(f["as_of"], 64, "as_of"), _uint(f["expires_at"], 64, "expires_at"), root,
+            _uint(f["total_quantity"], 256, "total_quantity"),
+            _uint(f["lot_count"], 32, "lot_count"),
         )  # fmt: skip
         signatures = {
-            to_checksum_address(a): bytes.fromhex(sig.removeprefix("0x"))
+            to_checksum_address(_text(a, "a signer")): bytes.fromhex(
+                _text(sig, "a signature").removeprefix("0x")
+            )
             for a, sig in doc["signatures"].items()
         }
-        int(doc["chain_id"]), to_checksum_address(doc["registry"])
+        _uint(doc["chain_id"], 256, "chain_id")
+        to_checksum_address(_text(doc["registry"], "registry"))
     except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise InputError(f"{path}: the statement file is malformed ({err!r})") from None
+        raise InputError(f"{path}: the statement file is malformed ({err})") from None
     doc["signatures"] = signatures
     return doc, s
+
+
+def _text(value, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not a string")
+    return value
+
+
+def _uint(value, bits: int, what: str) -> int:
+    """A statement field as the contract's uintN: an integer (or its decimal string) in range."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} {value!r} is not a whole number")
+    if not 0 <= value < 2**bits:
+        raise ValueError(f"{what} {value} is outside uint{bits}")
+    return value
 
 
 def save_statement_file(path: Path, doc: dict) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from sovereign.attest import Lot, lot_tree
 from sovereign.cli.base import Exit
+from sovereign.commodities import STATEMENT_KIND
 from sovereign.merkle import LOT_TYPES, verify
 from sovereign.units import WAD, text_to_bytes32
 from tests.utils.constants import ROOT
@@ -330,13 +331,23 @@ BAD = [
     (Exit.INPUT, ["attest", "sign", "SGLD", "other", "--out", "{work}/statement.json",
                   "--account", "TEST::17"], "holds another statement"),
     (Exit.INPUT, ["attest", "sign", "SGLD", "lots", "--out", "{work}/new.json",
-                  "--valid-for", "40d", "--account", "TEST::16"], "at most 35 days after"),
+                  "--valid-for", "40d", "--account", "TEST::16"], "--valid-for 40d is longer"),
+    (Exit.INPUT, ["attest", "sign", "SGLD", "lots", "--out", "{work}/new.json", "--valid-for",
+                  "99999999999999999999999d", "--account", "TEST::16"], "is longer than 35 days"),
+    (Exit.INPUT, ["attest", "sign", "SGLD", "lots", "--out", "{work}/new.json",
+                  "--valid-for", "", "--account", "TEST::16"], "--valid-for '' is not a duration"),
+    (Exit.INPUT, ["attest", "sign", "SGLD", "lots", "--out", "{work}/new.json",
+                  "--as-of", "", "--account", "TEST::16"], "--as-of '' is neither now nor"),
+    (Exit.INPUT, ["attest", "submit", "{work}/huge.json"], "nonce -1 is outside uint64"),
     (Exit.INPUT, ["commodities", "mint", "SGLD", "other", "--all-unminted"],
      "this is not the attested list"),
     (Exit.INPUT, ["commodities", "mint", "SGLD", "lots", "--serial", "LGD-0003"],
      "lot LGD-0003 is minted already"),
     (Exit.REFUSED, ["commodities", "fx", "22.55", "--account", "TEST::13"], "would fail"),
     (Exit.REFUSED, ["attest", "suspend", "SOIL", "--reason", "test"], "nothing to suspend"),
+    # a refused price is named in its feed's own unit, not in cash
+    (Exit.REFUSED, ["commodities", "price", "SGLD", "9000"], "price 9,000.00 USD per SGLD moves"),
+    (Exit.REFUSED, ["commodities", "fx", "90"], "per USD moves"),
     (Exit.USAGE, ["commodities", "mint", "SGLD", "lots"], "give --serial S"),
 ]  # fmt: skip
 FILES = {
@@ -351,6 +362,22 @@ def test_bad_input__one_line__its_exit_code__nothing_sent(node, env, code, argv,
     work, _ = env
     for name, text in FILES.items():
         _lots(work, f"{name}.csv", text)
+    huge = {
+        "kind": STATEMENT_KIND,
+        "chain_id": 31337,
+        "registry": INVESTOR,
+        "signatures": {},
+        "statement": {
+            "asset": INVESTOR,
+            "nonce": -1,
+            "as_of": 1,
+            "expires_at": 2,
+            "lots_root": "0x" + "ab" * 32,
+            "total_quantity": 1,
+            "lot_count": 1,
+        },
+    }
+    (work / "huge.json").write_text(json.dumps(huge))
     named = {"lots", "other", *FILES}
     args = [str(work / f"{a}.csv") if a in named else a.format(work=work) for a in argv]
     before = node.nonces(node.accounts())

@@ -36,3 +36,17 @@ def test_distinct_serials_pass(tmp_path):
 def test_the_same_serial_twice_is_refused_naming_the_first_row(tmp_path):
     with pytest.raises(InputError, match=r"row 3: serial LGD-0001 is listed already, in row 2"):
         read_lots(_lots(tmp_path, "LGD-0001", "LGD-0001"), 3, "SGLD")
+
+
+def test_a_quoted_field_spanning_lines_is_refused_not_joined(tmp_path):
+    path = tmp_path / "lots.csv"
+    path.write_text(HEADER + 'LGD-0001,"VAULT\nCO",LONDON,999.9,400.125\nLGD-0002,V,L,G,1\n')
+    with pytest.raises(InputError, match=r"row 2: custodian 'VAULT\\nCO' is not printable"):
+        read_lots(path, 3, "SGLD")
+
+
+def test_rows_are_numbered_by_the_line_they_start_on(tmp_path):
+    path = tmp_path / "lots.csv"
+    path.write_text(HEADER + "LGD-0001,V,L,G,1\n\nLGD-0001,V,L,G,1\n")
+    with pytest.raises(InputError, match=r"row 4: serial LGD-0001 is listed already, in row 2"):
+        read_lots(path, 3, "SGLD")

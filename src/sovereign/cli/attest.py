@@ -115,14 +115,18 @@ def sign_statement(s, symbol, lots_file, out, as_of, valid_for):
     state = token.state()
     existing = domain.load_statement_file(out)[0] if out.exists() else None
     now = _head()
+    # An option given empty ("") is refused by its parser, never taken as the default.
     if existing is not None and as_of is None:
         when = int(existing["statement"]["as_of"])
     else:
-        when = domain.parse_time(as_of or "now", now, "--as-of")
+        when = domain.parse_time("now" if as_of is None else as_of, now, "--as-of")
     if existing is not None and valid_for is None:
         until = int(existing["statement"]["expires_at"])
     else:
-        until = when + domain.parse_duration(valid_for or "30d", "--valid-for")
+        length = domain.parse_duration("30d" if valid_for is None else valid_for, "--valid-for")
+        if length > domain.MAX_VALIDITY:  # checked before any date is written out
+            raise InputError(f"--valid-for {valid_for} is longer than 35 days")
+        until = when + length
     st = statement(token.address, list(lots.lots), state["nonce"] + 1, when, until)
     from ape import chain
 

@@ -22,6 +22,7 @@ from sovereign.cli.attest import LOTS, SYMBOL, Token
 from sovereign.cli.base import ADDRESS, AMOUNT, OneLineUsageError, treasury_command
 from sovereign.inputs import InputError, parse_amount
 from sovereign.operations import OperationRefused, Step
+from sovereign.sentences._fmt import Token as Unit
 from sovereign.sentences._fmt import span
 from sovereign.units import format_amount
 
@@ -219,6 +220,7 @@ def _report(s, feed, text: str, what: str, per: str) -> dict:
     decimals = int(feed.decimals())
     answer = parse_amount(text, decimals, what)
     shown = f"{format_amount(answer, decimals)} {per}"
+    s.price_unit = Unit(per, decimals)  # a refusal names the price in this unit
     return s.op.send(feed, "report", (answer,), s.signer(), f"reporting {shown}") | {
         "answer": str(answer),
         "shown": shown,

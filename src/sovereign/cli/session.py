@@ -19,6 +19,8 @@ class Session:
 
         self.as_json, self.dry_run, self.yes = as_json, dry_run, yes
         self.account, self.role = account, role
+        # The unit of the price the command reports (a Units.price), when it reports one.
+        self.price_unit = None
         # With --json, stdout carries the JSON document alone; the narrative goes to stderr.
         self.console = Console(stderr=True, width=160) if as_json else make_console()
 

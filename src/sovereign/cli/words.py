@@ -25,6 +25,7 @@ def units(session, token=None):
         coin=Token(session.op.coin_symbol, 18),
         cash=Token(session.cash_symbol, session.cash_decimals),
         token=token,
+        price=session.price_unit,
         labels=labels,
         functions=selector_names(session.system),
     )

@@ -39,6 +39,9 @@ class Units:
     token: Token | None = None
     # Decimals of feed answers: the price of one whole asset in cash.
     price_decimals: int = 8
+    # The unit of the feed the command reports to, when it is not cash (a commodity's
+    # quote feed answers in USD per unit, the FX feed in cash per USD): default None.
+    price: Token | None = None
     # checksummed address -> label ("treasury", "reserve", ...), shown beside addresses
     labels: Mapping[str, str] = field(default_factory=dict)
     # 4-byte selector -> "Contract.function", for the AccessManager's errors
@@ -105,8 +108,9 @@ class Fmt:
         return f"{format_amount(int(value), 18)} {self.units.cash.symbol}"
 
     def price(self, value) -> str:
-        """A feed answer: the price of one whole asset in cash."""
-        return self.amount(value, Token(self.units.cash.symbol, self.units.price_decimals))
+        """A feed answer: the price of one whole asset, in cash unless ``units.price``."""
+        unit = self.units.price or Token(self.units.cash.symbol, self.units.price_decimals)
+        return self.amount(value, unit)
 
     @staticmethod
     def ether(value) -> str:
