@@ -183,7 +183,11 @@ def holders(
 
 @pytest.fixture(scope="session")
 def config():
-    return SystemConfig()
+    """The session's system without the redemption desk: these suites test the reserve's
+    own redemption rules (participants redeem at it directly). The brake's suites
+    (tests/redemption, tests/audit/test_desk_*) deploy a system with it, as production
+    does by default (``SystemConfig.redemption_desk``)."""
+    return SystemConfig(redemption_desk=False)
 
 
 @pytest.fixture(scope="session")

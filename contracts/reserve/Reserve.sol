@@ -58,6 +58,8 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     error ReserveTooManyAssets(uint256 max);
     /// @dev An address argument is zero or otherwise unusable.
     error ReserveInvalidAddress(address account);
+    /// @dev Redemption goes through the redemption desk (the bank-run brake) once one is named.
+    error ReserveRedeemThroughDesk(address caller, address desk);
 
     // ================================================================ events
 
@@ -87,6 +89,8 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     event ParticipantRegistered(address indexed account, bytes32 indexed licenseRef);
     /// @notice `account`'s licence was withdrawn, for `reasonRef`.
     event ParticipantRemoved(address indexed account, bytes32 indexed reasonRef);
+    /// @notice Redemption now goes through `desk` (zero: participants redeem here directly).
+    event RedemptionDeskSet(address indexed previous, address indexed desk);
 
     // ================================================================ constants
 
@@ -142,6 +146,9 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     mapping(address minter => uint256) public minterAllowance;
     /// @notice Whether `account` is a licensed authorized participant.
     mapping(address account => bool) public isParticipant;
+    /// @notice The redemption desk (the bank-run brake), when named: the only caller of
+    /// {redeem}, itself a participant. Zero: every participant redeems here directly.
+    address public redemptionDesk;
 
     address[] private _assets;
     mapping(address asset => CollateralConfig) private _collateral;
@@ -221,6 +228,8 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     /// is burned and no partial payment is made (the treasury must top up cash).
     /// Emits {Redeemed}.
     function redeem(uint256 amount, bytes32 instructionId) external nonReentrant {
+        address desk = redemptionDesk;
+        if (desk != address(0) && msg.sender != desk) revert ReserveRedeemThroughDesk(msg.sender, desk);
         if (!isParticipant[msg.sender]) revert ReserveNotParticipant(msg.sender);
         if (amount == 0) revert ReserveZeroAmount();
         if (instructionId == bytes32(0)) revert ReserveInvalidInstructionId();
@@ -325,6 +334,14 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     /// @dev Caller: the governor role. Bounds: [100%, 300%]. Emits {MinCollateralRatioSet}.
     function setMinCollateralRatio(uint256 newRatioWad) external restricted {
         _setMinCollateralRatio(newRatioWad);
+    }
+
+    /// @notice Name the redemption desk through which alone redemptions pass (zero: none).
+    /// @dev Caller: the governor role (its delay: a veto can stop the brake's removal).
+    /// The desk must be a participant to redeem. Emits {RedemptionDeskSet}.
+    function setRedemptionDesk(address desk) external restricted {
+        emit RedemptionDeskSet(redemptionDesk, desk);
+        redemptionDesk = desk;
     }
 
     /// @notice Set the redemption fee [bps].

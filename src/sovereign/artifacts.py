@@ -41,6 +41,7 @@ EXPORTED = (
     "FxConvertedFeed",
     "CommodityToken",
     "AttestedValueFeed",
+    "RedemptionDesk",
     "MockERC20",
 )
 # Safe 1.4.1 (two-person approval, sovereign.safeops): deployed and journaled like the

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sovereign import deploycommodity
+from sovereign import deploycommodity, deploydesk
 from sovereign import deployphases as phase
 from sovereign.deploysteps import DeployJournal
 from sovereign.roles import Role
@@ -77,6 +77,10 @@ class SystemConfig:
     # [peg currency]; the governor changes them later (ProgramCeilings.setCeiling).
     bills_ceiling: Decimal = Decimal("100000000000")
     bonds_ceiling: Decimal = Decimal("100000000000")
+    # The bank-run brake (RedemptionDesk, sovereign.deploydesk): redemptions pass
+    # through its outflow limits and pro-rata queue. Off: participants redeem at the
+    # reserve directly.
+    redemption_desk: bool = True
 
 
 @dataclass
@@ -143,6 +147,8 @@ class System:
     commodity: object = None
     # The program ceilings per asset class (debt registries and commodity tokens).
     ceilings: object = None
+    # The redemption desk (the bank-run brake), when the deployment has one.
+    desk: object = None
 
     def contracts(self) -> dict[str, object]:
         named = {
@@ -155,6 +161,7 @@ class System:
             "TBillVault": self.vault,
             "VaultNavFeed": self.vault_feed,
             "BondRegistry": self.bond_registry,
+            "RedemptionDesk": self.desk,
         }
         named = {k: v for k, v in named.items() if v is not None}
         named.update({f"feed:{k}": v for k, v in self.feeds.items()})
@@ -213,9 +220,13 @@ def deploy_system(
         )
         system.commodity = book
         collateral += deploycommodity.collateral_specs(book)
+    if config.redemption_desk:
+        system.desk = deploydesk.deploy_desk(run, system)
     feeds = phase.deploy_collateral_feeds(run, system, collateral)
     phase.set_initial_parameters(run, system, collateral, feeds)
     if system.commodity is not None:
         deploycommodity.set_commodity_parameters(run, system.commodity)
+    if system.desk is not None:
+        deploydesk.set_desk_parameters(run, system)
     phase.grant_permissions(run, system, own_cash=cash_address is None, accept_admin=accept_admin)
     return system

@@ -294,6 +294,8 @@ def grant_permissions(
     ]
     if system.bond_registry is not None:
         contracts.append((system.bond_registry, "BondRegistry"))
+    if system.desk is not None:
+        contracts.append((system.desk, "RedemptionDesk"))
     contracts += [(feed, "ReportedPriceFeed") for feed in system.feeds.values()]
     # None of these calls depends on another: they are sent together, pipelined.
     calls = [c for contract, name in contracts for c in wire_functions(manager, contract, name)]

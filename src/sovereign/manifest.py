@@ -240,6 +240,7 @@ def load_system(data: dict) -> System:
         vault_feed=instances.get("VaultNavFeed"),
         bond_registry=instances.get("BondRegistry"),
         ceilings=instances.get("ProgramCeilings"),
+        desk=instances.get("RedemptionDesk"),
         feeds={k.split(":", 1)[1]: v for k, v in instances.items() if k.startswith("feed:")},
         bond_feeds={
             k.split(":", 1)[1]: v for k, v in instances.items() if k.startswith("bond-feed:")
@@ -286,6 +287,7 @@ CONTRACT_LABELS = {
     "BondRegistry": "bond-registry",
     "ReserveAttestations": "attestations",
     "ProgramCeilings": "ceilings",
+    "RedemptionDesk": "desk",
 }
 
 

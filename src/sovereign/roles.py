@@ -74,6 +74,7 @@ FUNCTION_ROLES: dict[str, dict[str, Role]] = {
         "removeCollateral": Role.GOVERNOR,
         "setMinCollateralRatio": Role.GOVERNOR,
         "setRedemptionFee": Role.GOVERNOR,
+        "setRedemptionDesk": Role.GOVERNOR,
         "setMinterAllowance": Role.GOVERNOR,
         "registerParticipant": Role.REGISTRAR,
         "removeParticipant": Role.REGISTRAR,
@@ -109,6 +110,13 @@ FUNCTION_ROLES: dict[str, dict[str, Role]] = {
     "ProgramCeilings": {
         "setCeiling": Role.GOVERNOR,
         "recordIssue": Role.PROGRAM_ISSUER,  # recordRetire: anyone, its own issues only
+    },
+    # The bank-run brake: its limits and queue rules are governance parameters (the
+    # governor's delay); redeem, request, claim and cancel check their callers
+    # themselves (participants, owners) and processing is anyone's.
+    "RedemptionDesk": {
+        "setLimits": Role.GOVERNOR,
+        "setQueueRules": Role.GOVERNOR,
     },
     "TBillVault": {
         "buy": Role.VAULT_MANAGER,
