@@ -63,6 +63,8 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
     error DeskParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     error DeskInvalidAddress(address account);
     error DeskOwnerFrozen(uint256 id, address owner);
+    /// @dev The stablecoin's redemption pause is on: nothing is paid, and nothing queued.
+    error DeskRedemptionPaused();
 
     // ================================================================ events
 
@@ -86,7 +88,7 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
     // ================================================================ constants
 
     uint256 private constant BPS = 10_000;
-    uint256 private constant WAD = 1e18;
+    uint8 private constant PAUSE_REDEEM = 2; // SovereignStablecoin.PAUSE_REDEEM
     uint32 public constant FAST_WINDOW = 1 hours;
     uint32 public constant SLOW_WINDOW = 1 days;
     /// @dev A participant's open requests: bounds what one can make a keeper loop over.
@@ -348,6 +350,9 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
     // ================================================================ internals
 
     function _accept(uint256 amount, bytes32 instructionId) private returns (uint256 coins) {
+        // A request made while redemption is paused would lock coins for a week at least
+        // (the cancel timeout) with nothing to gain: refused, as the reserve refuses.
+        if (stablecoin.pausedFlags() & PAUSE_REDEEM != 0) revert DeskRedemptionPaused();
         if (!reserve.isParticipant(msg.sender)) revert DeskNotParticipant(msg.sender);
         if (instructionId == bytes32(0)) revert DeskInvalidInstructionId();
         if (_used[msg.sender][instructionId]) revert DeskInstructionUsed(msg.sender, instructionId);

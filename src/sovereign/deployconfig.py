@@ -31,6 +31,7 @@ _FIELDS = {
     ("cash", "decimals"): ("cash_decimals", int),
     ("min_collateral_ratio",): ("min_collateral_ratio", Decimal),
     ("redemption_fee_bps",): ("redemption_fee_bps", int),
+    ("redemption_desk",): ("redemption_desk", bool),
     ("delays", "governor"): ("governor_delay", int),
     ("delays", "admin"): ("admin_delay", int),
     ("feed_max_deviation_bps",): ("feed_max_deviation_bps", int),
@@ -190,6 +191,10 @@ def _convert(path, name, value, kind, bounds):
     if kind is str:
         if not isinstance(value, str) or not value.strip():
             raise InputError(f"{path}: {name} must be a non-empty string")
+        return value
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise InputError(f"{path}: {name} must be true or false, not {value!r}")
         return value
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int):

@@ -16,6 +16,7 @@ from eth_utils import keccak
 
 from sovereign.units import WAD
 
+HOUR = 3_600  # [s]
 DAY = 86_400  # [s]
 
 # ------------------------------------------------------------------ SovereignAccessManager
@@ -100,6 +101,22 @@ MAX_CEILING_WAD = 10**15 * WAD
 MAX_LAG_ROUNDS = 16
 MAX_LAG = 7 * DAY
 MAX_CLOSED_HAIRCUT_BPS = 2_000
+# ------------------------------------------------------------------ redemption desk
+# RedemptionDesk: its two windows [s], a participant's open requests, the bounds of its
+# limits [bps of supply; the band in WAD], of the smallest request [coin units], of the
+# admission delay and of the cancellation timeout [s]. Request states: sovereign.desk.
+FAST_WINDOW = HOUR
+SLOW_WINDOW = DAY
+MAX_OPEN = 8
+MIN_HOUR_BPS = 10
+MAX_HOUR_BPS = 5_000
+MIN_FLOOR_BPS = 1_000
+MAX_BAND_WAD = WAD
+MIN_MIN_REQUEST = WAD
+MAX_MIN_REQUEST = 10**6 * WAD
+MAX_ADMISSION_DELAY = DAY
+MIN_CANCEL_AFTER = DAY
+MAX_CANCEL_AFTER = 30 * DAY
 
 # contract name (as deployed) -> the names of its constants mirrored here.
 MIRRORED: dict[str, tuple[str, ...]] = {
@@ -134,6 +151,20 @@ MIRRORED: dict[str, tuple[str, ...]] = {
     "ReserveAttestations": ("MAX_ATTESTERS", "MAX_VALIDITY", "ATTESTATION_TYPEHASH"),
     "ProgramCeilings": ("MAX_CEILING_WAD",),
     "FxConvertedFeed": ("MAX_LAG_ROUNDS", "MAX_LAG", "MAX_CLOSED_HAIRCUT_BPS"),
+    "RedemptionDesk": (
+        "FAST_WINDOW",
+        "SLOW_WINDOW",
+        "MAX_OPEN",
+        "MIN_HOUR_BPS",
+        "MAX_HOUR_BPS",
+        "MIN_FLOOR_BPS",
+        "MAX_BAND_WAD",
+        "MIN_MIN_REQUEST",
+        "MAX_MIN_REQUEST",
+        "MAX_ADMISSION_DELAY",
+        "MIN_CANCEL_AFTER",
+        "MAX_CANCEL_AFTER",
+    ),  # fmt: skip
 }
 # The contract's view of a mirror that is not named like it (OpenZeppelin's own views).
 VIEWS = {"EXPIRATION": "expiration", "MIN_SETBACK": "minSetback"}

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sovereign import artifacts, events
+from sovereign.desk import read_desk, render_desk
 from sovereign.pauses import Pause
 from sovereign.status_commodity import read_commodities, render_commodities
 from sovereign.units import bytes32_to_text, format_amount, format_ratio
@@ -88,6 +89,7 @@ def read_status(system, manifest: dict | None = None) -> dict:
         "vault": ladder,
         "bonds": read_bonds(system, now),
         "commodities": read_commodities(system, now),
+        "redemptions": read_desk(system, now),
     }
 
 
@@ -180,6 +182,11 @@ def render_status(status: dict, console: Console | None = None) -> None:
         render_bonds(status["bonds"], status["cash"]["decimals"], console)
     if status.get("commodities"):
         render_commodities(status["commodities"], status["cash"]["symbol"], console)
+    if status.get("redemptions"):
+        cash = status["cash"]
+        render_desk(
+            status["redemptions"], coin["symbol"], cash["symbol"], cash["decimals"], console
+        )
 
 
 def render_bonds(bonds: list[dict], cash_decimals: int, console: Console) -> None:

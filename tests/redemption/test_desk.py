@@ -361,3 +361,11 @@ def test_the_deployment__desk_is_a_participant_and_named(world):
     assert w.reserve.redemptionDesk() == w.desk.address
     assert w.reserve.isParticipant(w.desk)
     assert w.coin.totalSupply() == SUPPLY
+
+
+@pytest.mark.parametrize("how", ["redeem", "requestRedeem"])
+def test_while_redemption_is_paused__nothing_paid_nor_queued(world, how):
+    w = world
+    w.coin.pause(2, sender=w.system.holders.guardian)  # PAUSE_REDEEM
+    with ape.reverts(w.desk.DeskRedemptionPaused):
+        getattr(w.desk, how)(coins(1_000), ref("PAUSED"), sender=w.p[0])

@@ -17,6 +17,7 @@ import pytest
 
 from sovereign import limits
 from sovereign.batch import ACTION_CODES
+from sovereign.desk import STATE_CONSTANTS
 from sovereign.inputs import InputError
 from sovereign.pauses import Pause, VaultPause
 from sovereign.roles import Role
@@ -34,6 +35,14 @@ def _deployed(system, make_series) -> dict[str, object]:
     out = {c.contract_type.name: c for c in system.contracts().values()}
     out["TBillSeries"] = make_series("MIRROR", 30)
     out["BondSeries"] = _bond_series(system)
+    if "RedemptionDesk" not in out:  # the session's system leaves the desk out
+        from ape import accounts
+
+        from sovereign import artifacts
+
+        out["RedemptionDesk"] = artifacts.container("RedemptionDesk").deploy(
+            system.manager, system.reserve, sender=accounts.test_accounts[0]
+        )
     return out
 
 
@@ -109,6 +118,10 @@ def test_limits_mirror_the_contracts(system, make_series):
         elsewhere = set(ROLE_CONSTANTS) if name == "SovereignAccessManager" else set()
         if name in PAUSES:
             elsewhere |= {c for c in _constants(contract) if c.startswith("PAUSE_")}
+        if name == "RedemptionDesk":  # its request states (sovereign/desk.py)
+            for constant, value in STATE_CONSTANTS.items():
+                assert getattr(contract, constant)() == value, constant
+            elsewhere |= set(STATE_CONSTANTS)
         if name == "Reserve":  # the instruction terms' action codes (sovereign/batch.py)
             for action, code in ACTION_CODES.items():
                 assert getattr(contract, f"ACTION_{action.upper()}")() == code, action

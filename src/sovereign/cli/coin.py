@@ -41,8 +41,16 @@ def mint(s, recipient, amount, ident):
 )
 def redeem(s, amount, ident):
     """Redeem AMOUNT stablecoin for settlement cash at par, less the redemption fee. The
-    participant itself signs: import its key first (ape accounts import NAME)."""
+    participant itself signs: import its key first (ape accounts import NAME). With a
+    redemption desk (the bank-run brake), it is paid at once when the outflow limits
+    and the cash allow and no one is queued; otherwise it is queued, not refused
+    (ape treasury redemptions show)."""
     units = s.coin(amount)
+    if s.system.desk is not None:
+        from sovereign.cli.redemptions import outcome, redeem_steps
+
+        result = s.op.run(redeem_steps(s, units, ident, "redeem"), s.signer())
+        return result | outcome(s, result) | {"amount": str(units), "id": ident}
     return s.op.send(
         s.system.reserve,
         "redeem",

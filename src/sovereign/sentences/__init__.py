@@ -15,14 +15,14 @@ SovereignAccessManager), ``tokens`` (ERC-20, permits, signatures, the stablecoin
 the settlement cash), ``reserve`` (the Reserve and its price feeds), ``tbill``
 (series, registry, vault, ERC-4626), ``bond`` (coupon-bond series, registry, value
 feed), ``commodity`` (attestations, commodity tokens, program ceilings, FX
-conversion) and ``common`` (OpenZeppelin's utilities).
+conversion), ``desk`` (the redemption desk) and ``common`` (OpenZeppelin's utilities).
 """
 
 from __future__ import annotations
 
 import re
 
-from sovereign.sentences import access, bond, commodity, common, reserve, tbill, tokens
+from sovereign.sentences import access, bond, commodity, common, desk, reserve, tbill, tokens
 from sovereign.sentences._fmt import Entry, Fmt, Token, Units, to_bytes
 
 __all__ = ["SENTENCES", "Token", "Units", "sentence"]
@@ -35,6 +35,7 @@ SENTENCES: dict[str, Entry] = {
     **tbill.SENTENCES,
     **bond.SENTENCES,
     **commodity.SENTENCES,
+    **desk.SENTENCES,
     **common.SENTENCES,
 }
 

@@ -96,6 +96,10 @@ SENTENCES: dict[str, Entry] = {
         "first (ape treasury participants add)"
     ),
     "ReserveParameterOutOfBounds": _parameter,
+    "ReserveRedeemThroughDesk": lambda i, f: (
+        f"redemptions go through the redemption desk, {f.addr(i['desk'])}, not the reserve "
+        f"directly ({f.addr(i['caller'])} called it): ape treasury redeem uses it"
+    ),
     "ReserveRedemptionPaysNothing": lambda i, f: (
         f"redeeming {f.coin(i['amount'])} would pay nothing: the fee of {f.cash(i['fee'])} "
         "takes all of it; redeem more"

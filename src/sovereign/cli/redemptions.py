@@ -1,0 +1,170 @@
+"""``ape treasury redemptions …``: the bank-run brake (RedemptionDesk). ``show`` the
+queue and the buckets; a participant ``request``s a queued redemption (``ape treasury
+redeem`` is paid at once when the limits allow, else queued), ``claim``s its cash and
+``cancel``s what is unpaid after the timeout; anyone ``process``es the queue."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from sovereign import desk as domain
+from sovereign.cli.base import AMOUNT, ID, treasury_command
+from sovereign.inputs import InputError
+from sovereign.operations import OperationRefused, Step, instruction_id
+from sovereign.sentences._fmt import span
+
+group = click.Group(
+    "redemptions",
+    help="The redemption queue and its limits: show, request, process, claim, cancel.",
+)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(group)
+
+
+def desk_of(s):
+    if s.system.desk is None:
+        raise InputError("this deployment has no redemption desk: redeem at the reserve")
+    return s.system.desk
+
+
+def _request_id(s, text: str) -> int:
+    desk = desk_of(s)
+    count = int(desk.requestCount())
+    if not text.isdigit() or not 1 <= int(text) <= count:
+        raise InputError(f"no redemption request {text!r}; ids run from 1 to {count}")
+    return int(text)
+
+
+def redeem_steps(s, units: int, ident: str, method: str) -> list[Step]:
+    """An approval of the desk when the allowance is short, then the desk's call."""
+    desk, who = desk_of(s), s.signer()
+    steps = []
+    if int(s.system.stablecoin.allowance(who.address, desk.address)) < units:
+        steps.append(Step(s.system.stablecoin, "approve", (desk.address, units),
+                          f"approving the desk for {s.show_coin(units)}"))  # fmt: skip
+    verb = "redeeming" if method == "redeem" else "requesting the redemption of"
+    steps.append(Step(desk, method, (units, instruction_id(ident)),
+                      f"{verb} {s.show_coin(units)} ({ident})"))  # fmt: skip
+    return steps
+
+
+def outcome(s, result: dict) -> dict:
+    """What the desk did with the last transaction: paid at once, or queued as request N."""
+    sent = result.get("transactions") or []
+    if not sent:
+        return {}
+    from ape import chain
+
+    desk = desk_of(s)
+    receipt = chain.provider.get_receipt(sent[-1]["tx"])
+    for event in receipt.events.filter(desk.RedeemedInstantly):
+        s.print(f"paid now: {s.show_cash(int(event.cashPaid))}")
+        return {"paid_now": True, "cash": str(int(event.cashPaid))}
+    for event in receipt.events.filter(desk.RedeemRequested):
+        s.print(f"queued as request {int(event.id)}: it is paid as the limits refill and cash "
+                "arrives (ape treasury redemptions process), then claimed")  # fmt: skip
+        return {"paid_now": False, "request": int(event.id)}
+    return {}
+
+
+@treasury_command(group, "show", write=False)
+@click.option("--participant", help="also show this participant's own daily room")
+def show(s, participant):
+    """The queue (requests waiting, their coins, the oldest one's age), the buckets' room
+    and capacity with the factor the ratio sets, and every request."""
+    desk = desk_of(s)
+    from ape import chain
+
+    who = s.address(participant, "participant") if participant else None
+    state = domain.queue_state(desk, chain.blocks.head.timestamp, who)
+    rows = domain.requests(desk)
+    if not s.as_json:
+        age = state["oldest_age"]
+        s.print(
+            f"queue: {state['queued_requests']} requests, "
+            f"{s.show_coin(int(state['queued_coins']))} unpaid"
+            + (f", the oldest {span(age)} old" if age is not None else "")
+            + f"; limits at {state['capacity_factor_bps'] / 100:.2f}% of capacity"
+        )
+        for name in ("hour", "day", "own"):
+            if name in state:
+                b = state[name]
+                s.print(f"  {name} bucket: {s.show_coin(int(b['room']))} of "
+                        f"{s.show_coin(int(b['capacity']))} left")  # fmt: skip
+        table = Table(title=f"Redemption requests ({desk.address})")
+        for col in ("id", "owner", "coins", "state", "unpaid", "earned", "claimable"):
+            table.add_column(col, justify="right" if col not in ("owner", "state") else "left")
+        for r in rows:
+            table.add_row(str(r.id), r.owner, s.show_coin(r.amount), r.state,
+                          s.show_coin(r.unpaid), s.show_cash(r.earned),
+                          s.show_cash(r.claimable))  # fmt: skip
+        s.print(table)
+    return {"desk": desk.address, **state, "requests": [r.as_json() for r in rows]}
+
+
+@treasury_command(group, "request", role=None)
+@click.argument("amount", type=AMOUNT)
+@click.option(
+    "--id", "ident", required=True, type=ID, help="instruction id, unique per participant"
+)
+def request(s, amount, ident):
+    """Queue a redemption of AMOUNT stablecoin whatever the limits (ERC-7540's
+    requestRedeem): the coins are locked in the desk until paid. The participant signs."""
+    units = s.coin(amount)
+    result = s.op.run(redeem_steps(s, units, ident, "requestRedeem"), s.signer())
+    return result | outcome(s, result) | {"amount": str(units), "id": ident}
+
+
+@treasury_command(group, "process", role=None)
+@click.option("--max", "max_admit", default=100, show_default=True, type=click.IntRange(1, 1000),
+              help="requests admitted in this transaction at most")  # fmt: skip
+def process(s, max_admit):
+    """Admit queued requests old enough, first in first out, then pay a round: in full
+    when the limits and the cash allow, else every request the same fraction. Any account."""
+    desk = desk_of(s)
+    if int(desk.pendingCoins()) == 0 and int(desk.poolCoins()) == 0:
+        raise OperationRefused("the queue is empty: nothing to process")
+    result = s.op.run([Step(desk, "process", (max_admit,), "processing the redemption queue")],
+                      s.signer())  # fmt: skip
+    out = {}
+    for tx in result.get("transactions") or []:
+        from ape import chain
+
+        receipt = chain.provider.get_receipt(tx["tx"])
+        for e in receipt.events.filter(desk.RoundPaid):
+            s.print(f"round {int(e.round)}: {s.show_coin(int(e.coins))} paid for "
+                    f"{s.show_cash(int(e.cashPaid))}"
+                    + (" (the whole pool)" if e.fullyPaid else " (pro rata)"))  # fmt: skip
+            out = {"round": int(e.round), "coins": str(int(e.coins)),
+                   "cash": str(int(e.cashPaid)), "full": bool(e.fullyPaid)}  # fmt: skip
+    return result | out
+
+
+@treasury_command(group, "claim", role=None)
+@click.argument("request_id", metavar="ID")
+def claim(s, request_id):
+    """Send request ID's earned cash to its owner (any account may send it)."""
+    rid = _request_id(s, request_id)
+    r = domain.read_request(desk_of(s), rid)
+    if r.state != "admitted":
+        raise OperationRefused(f"request {rid} is {r.state}: nothing to claim")
+    if r.claimable == 0:
+        raise OperationRefused(f"request {rid} has no cash to claim yet")
+    desc = f"claiming {s.show_cash(r.claimable)} for request {rid} (to {r.owner})"
+    result = s.op.run([Step(desk_of(s), "claim", (rid,), desc)], s.signer())
+    return result | {"request": rid, "cash": str(r.claimable)}
+
+
+@treasury_command(group, "cancel", role=None)
+@click.argument("request_id", metavar="ID")
+def cancel(s, request_id):
+    """Cancel what request ID has not been paid (its owner, 7 days after the request by
+    default): the coins come back, with any cash already earned."""
+    rid = _request_id(s, request_id)
+    r = domain.read_request(desk_of(s), rid)
+    desc = f"cancelling request {rid}: {s.show_coin(r.unpaid)} back to {r.owner}"
+    result = s.op.run([Step(desk_of(s), "cancel", (rid,), desc)], s.signer())
+    return result | {"request": rid, "coins": str(r.unpaid)}
