@@ -131,9 +131,14 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
     IERC20 public immutable cash;
     uint256 private immutable _cashUnit;
 
-    uint16 public hourBps = 200; // 2% of the supply an hour
-    uint16 public dayBps = 1_000; // 10% a day
-    uint16 public participantDayBps = 200; // 2% a day for one participant's instant redemptions
+    // Defaults: ERC-7265's reference (70% retained over 4 hours) lets 7.5% of the
+    // liquidity out an hour, for DeFi pools; a sovereign coin's ordinary daily outflow is
+    // a few percent of its supply, so 5% an hour and 20% a day pass every ordinary day at
+    // once and brake a run within its first hour. One participant's instant redemptions
+    // are held to 5% a day, so that no single exchange empties the hour for the others.
+    uint16 public hourBps = 500; // 5% of the supply an hour
+    uint16 public dayBps = 2_000; // 20% a day
+    uint16 public participantDayBps = 500; // 5% a day for one participant's instant redemptions
     uint16 public floorBps = 2_500; // a quarter of the capacity at the minimum ratio
     uint64 public bandWad = 0.2e18; // full capacity from 20 points above the minimum
     uint256 public minRequest = 1_000e18;

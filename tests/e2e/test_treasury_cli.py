@@ -67,12 +67,13 @@ def deployed(node, tmp_path_factory, accounts):
 
 def _fund(system, accounts, to: str, amount: int):
     """Report the cash feed at 1.00 (time travel elsewhere may have left it stale),
-    put 1,000 cash in the reserve and mint ``amount`` SSHL to the exchange, then
-    move it to ``to``."""
+    put 1,000 cash and 120% of ``amount`` in the reserve and mint ``amount`` SSHL to the
+    exchange, then move it to ``to``."""
     by_address = {a.address: a for a in accounts}
     holders = system.holders
     system.feeds["eSHL"].report(10**8, sender=by_address[holders.oracle_reporter])
-    system.cash.mint(system.reserve, 1_000 * 10**6, sender=by_address[holders.central_bank])
+    backing = 1_000 * 10**6 + amount * 12 // 10 // 10**12
+    system.cash.mint(system.reserve, backing, sender=by_address[holders.central_bank])
     system.reserve.mint(
         EXCHANGE,
         amount,
@@ -371,10 +372,11 @@ def test_oracle_report_then_redeem__signed_by_a_keystore_account(
     round_data = _w3(node).eth.call({"to": feed, "data": "0xfeaf968c"})  # latestRoundData()
     assert int.from_bytes(round_data[32:64], "big") == 10**8
     with on_node(node, deployments) as system:
-        _fund(system, accounts, EXCHANGE, 500 * WAD)
+        # Enough supply that 1,000 (the desk's smallest request) is inside its limits.
+        _fund(system, accounts, EXCHANGE, 100_000 * WAD)
     coin, cash = manifest["contracts"]["SovereignStablecoin"]["address"], system.cash.address
     before = (_balance(node, coin, EXCHANGE), _balance(node, cash, EXCHANGE))
-    redeem = ("treasury", "redeem", "250", "--id", "R-1", "--account", keystore, "--yes")
+    redeem = ("treasury", "redeem", "1000", "--id", "R-1", "--account", keystore, "--yes")
 
     locked = treasury(*redeem, node=node, deployments=deployments)
     assert locked.returncode != 0
@@ -387,8 +389,9 @@ def test_oracle_report_then_redeem__signed_by_a_keystore_account(
     right = {f"APE_ACCOUNTS_{keystore}_PASSPHRASE": "s3cret"}
     out = treasury(*redeem, node=node, deployments=deployments, env=right, check=True)
     assert f"account {EXCHANGE}" in out.stdout
-    assert _balance(node, coin, EXCHANGE) == before[0] - 250 * WAD
-    assert _balance(node, cash, EXCHANGE) == before[1] + 250 * 10**6
+    assert "paid now: 1,000.00 eSHL" in out.stderr + out.stdout  # through the desk, at once
+    assert _balance(node, coin, EXCHANGE) == before[0] - 1_000 * WAD
+    assert _balance(node, cash, EXCHANGE) == before[1] + 1_000 * 10**6
 
 
 def test_burn__the_burner_burns_what_it_holds(node, deployed, accounts):

@@ -7,8 +7,8 @@ way production deploys it.
 - four licensed participants (``p[0]`` to ``p[3]``, accounts 12 to 15) hold 250,000
   coins each and have approved the desk without limit;
 - the reserve holds 100,000 of cash;
-- the desk's defaults: 2% of the supply an hour (20,000 coins), 10% a day (100,000),
-  2% a day per participant (20,000), a 1,000-coin minimum request, a one-hour admission
+- the desk's defaults: 5% of the supply an hour (50,000 coins), 20% a day (200,000),
+  5% a day per participant (50,000), a 1,000-coin minimum request, a one-hour admission
   delay, cancellation after 7 days.
 """
 

@@ -84,20 +84,20 @@ def test_reserve_redeem__anyone_but_the_desk__refused_naming_it(world):
 def test_above_the_participant_limit__queued_not_refused__coins_locked_supply_unchanged(world):
     w, p = world, world.p[1]
     supply, held = w.coin.totalSupply(), w.coin.balanceOf(p)
-    receipt = w.desk.redeem(coins(30_000), ref("Q-1"), sender=p)
+    receipt = w.desk.redeem(coins(60_000), ref("Q-1"), sender=p)
     rid = receipt.return_value
     assert rid == 1
     assert receipt.events.filter(w.desk.RedeemRequested) == [
-        w.desk.RedeemRequested(1, p, ref("Q-1"), coins(30_000))
+        w.desk.RedeemRequested(1, p, ref("Q-1"), coins(60_000))
     ]
     assert w.coin.totalSupply() == supply  # queued coins still count in the supply
-    assert w.coin.balanceOf(p) == held - coins(30_000)
-    assert w.coin.balanceOf(w.desk) == coins(30_000)
+    assert w.coin.balanceOf(p) == held - coins(60_000)
+    assert w.coin.balanceOf(w.desk) == coins(60_000)
     owner, amount, _, st, unpaid, earned, claimable = state(w, rid)
     assert (owner, amount, st, unpaid, earned, claimable) == (
-        p.address, coins(30_000), PENDING, coins(30_000), 0, 0,
+        p.address, coins(60_000), PENDING, coins(60_000), 0, 0,
     )  # fmt: skip
-    assert w.desk.pendingCoins() == coins(30_000)
+    assert w.desk.pendingCoins() == coins(60_000)
 
 
 def test_while_anyone_is_queued__even_a_small_redemption_queues(world):
@@ -109,7 +109,7 @@ def test_while_anyone_is_queued__even_a_small_redemption_queues(world):
 
 def test_short_of_cash__a_redemption_queues(world):
     w = world
-    receipt = w.desk.redeem(coins(19_000), ref("Q-CASH-1"), sender=w.p[0])
+    receipt = w.desk.redeem(coins(49_000), ref("Q-CASH-1"), sender=w.p[0])
     assert receipt.return_value == 0
     w.reserve.withdrawCollateral(w.cash, w.p[3], w.cash.balanceOf(w.reserve) - 500 * 10**6,
                                  sender=w.system.holders.reserve_manager)  # fmt: skip
@@ -295,7 +295,7 @@ def test_a_frozen_owner__cannot_claim_nor_cancel(world):
 
 def test_the_hour_bucket_refills_linearly(world):
     w, p = world, world.p
-    w.desk.redeem(coins(19_000), ref("R-1"), sender=p[0])
+    w.desk.redeem(coins(30_000), ref("R-1"), sender=p[0])
     room = w.desk.buckets(p[1]).hourRoom
     travel(HOUR // 2)
     capacity = w.desk.buckets(p[1]).hourCapacity
@@ -318,7 +318,7 @@ def test_limits_tighten_as_the_ratio_nears_its_minimum(world, ratio, factor):
     _ratio(w, ratio)
     assert abs(w.desk.capacityFactorBps() - factor) <= 1
     b = w.desk.buckets(w.p[0])
-    assert abs(b.hourCapacity - w.coin.totalSupply() * 200 * factor // 10**8) <= WAD
+    assert abs(b.hourCapacity - w.coin.totalSupply() * 500 * factor // 10**8) <= WAD
 
 
 def test_a_stale_feed__counts_its_asset_zero__limits_at_their_floor(world):
