@@ -19,6 +19,11 @@ chapters), an exchange paying a customer (a market transfer), the customer's ref
 transfer while frozen, and the clock (the governor's delay, a feed going stale, the
 bills' maturity, the coupon dates).
 
+Early on, a run on the redemption desk (the bank-run brake, `ape treasury redemptions`):
+the exchange's 400,000 SSHL redemption is past the hour's limit, so it is queued; a keeper
+processes it as the central bank brings cash and the hour's bucket refills, and the
+exchange claims its cash.
+
 Then a real coupon bond (BondSeries, through `ape treasury bonds`): a five-year 5%
 semi-annual bond issued and auctioned through the BondRegistry, 20,000 of it bought for
 the reserve and listed as collateral through its BondValueFeed, two coupons funded at
@@ -67,6 +72,30 @@ from sovereign.units import format_amount, wad
 
 console = make_console()
 _steps = iter(range(1, 1000))
+
+
+def run_on_the_desk(treasury, clock) -> None:
+    """The bank-run brake: a redemption past the hour's limit is queued, then paid round
+    by round as the central bank brings cash and the hour's bucket refills."""
+    chapter("A run on the desk: queued past the limit, paid as cash arrives")
+    step(
+        "The exchange redeems 400,000 SSHL: past the hour's limit (5% of the supply, "
+        "250,000) and its own day's (5%), so it is queued, not refused"
+    )
+    treasury("redeem", "400,000", "--id", "REDEEM-0001", "--account", "TEST::12", "--yes")
+    treasury("redemptions", "show")
+    clock.advance_hours(1, "the request is an hour old: it may join a payment round")
+    step("A keeper (any account) processes the queue: the reserve's 60,000 eSHL is all it has")
+    treasury("redemptions", "process", "--account", "TEST::0", "--yes")
+    step("The central bank brings 1,940,000 eSHL; processed again, the hour's limit binds now")
+    treasury("cash", "issue", "reserve", "1,940,000", "--yes")
+    treasury("redemptions", "process", "--account", "TEST::0", "--yes")
+    clock.advance_hours(1, "the hour's bucket refills")
+    step("Processed once more: the rest is paid; the exchange claims its 400,000 eSHL")
+    treasury("redemptions", "process", "--account", "TEST::0", "--yes")
+    treasury("redemptions", "claim", "1", "--account", "TEST::12", "--yes")
+    treasury("redemptions", "show")
+    chapter("Issuance, continued")
 
 
 def step(text: str) -> int:
@@ -251,8 +280,8 @@ def story(treasury: Treasury, folder: Path) -> None:
     system = load_system(manifest)
     names = holder_names(manifest, names)
 
-    step("The central bank issues 2,000,000 eSHL of settlement cash to the reserve")
-    treasury("cash", "issue", "reserve", "2,000,000", "--yes")
+    step("The central bank issues a first tranche of settlement cash to the reserve: 60,000 eSHL")
+    treasury("cash", "issue", "reserve", "60,000", "--yes")
     step("The debt office moves its 10,000,000 SB30 into the reserve")
     treasury("collateral", "deposit", "SB30", "10,000,000", "--account", "TEST::10", "--yes")
     step("The oracle reporter prices SB30 at 0.98")
@@ -261,8 +290,7 @@ def story(treasury: Treasury, folder: Path) -> None:
     treasury("participants", "add", exchange.address, "--ref", "VASP-LIC-0042", "--yes")
     step("The minter mints 5,000,000 SSHL to the exchange")
     treasury("mint", exchange.address, "5,000,000", "--id", "MINT-0001", "--yes")
-    step("The exchange redeems 400,000 SSHL for settlement cash")
-    treasury("redeem", "400,000", "--id", "REDEEM-0001", "--account", "TEST::12", "--yes")
+    run_on_the_desk(treasury, clock)
     opening = step("The minter tries to mint 6,500,000 SSHL more: past the collateral ratio")
     treasury("mint", exchange.address, "6,500,000", "--id", "MINT-0002", "--yes", refused=True)
     before = snapshot(system, manifest, names)

@@ -131,6 +131,11 @@ class Clock:
         self.console.print(f"  [magenta](the clock moves {span}: {why})[/]", highlight=False)
         chain.mine(1, timestamp=chain.blocks.head.timestamp + days * DAY)
 
+    def advance_hours(self, hours: int, why: str) -> None:
+        span = "1 hour" if hours == 1 else f"{hours} hours"
+        self.console.print(f"  [magenta](the clock moves {span}: {why})[/]", highlight=False)
+        chain.mine(1, timestamp=chain.blocks.head.timestamp + hours * 3_600)
+
     @staticmethod
     def today() -> dt.date:
         return dt.datetime.fromtimestamp(chain.blocks.head.timestamp, dt.UTC).date()

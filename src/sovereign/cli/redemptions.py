@@ -84,7 +84,9 @@ def show(s, participant):
     if not s.as_json:
         age = state["oldest_age"]
         s.print(
-            f"queue: {state['queued_requests']} requests, "
+            f"queue: {state['queued_requests']} request"
+            + ("" if state["queued_requests"] == 1 else "s")
+            + ", "
             f"{s.show_coin(int(state['queued_coins']))} unpaid"
             + (f", the oldest {span(age)} old" if age is not None else "")
             + f"; limits at {state['capacity_factor_bps'] / 100:.2f}% of capacity"
