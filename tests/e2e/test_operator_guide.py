@@ -60,10 +60,11 @@ def test_the_operator_guide_runs_literally_from_an_outside_folder(tmp_path, kind
         status = json.loads(last.stdout)  # the guide ends with `status --json`
     finally:
         node.stop()
-    # mint 1,000,000.00, redeem 250,000.00, burn 100,000.00
-    assert status["stablecoin"]["total_supply"] == 650_000 * WAD
-    fee = -(-250_000 * CASH * status["redemption_fee_bps"] // 10_000)
-    assert status["cash"]["reserve_balance"] == 500_000 * CASH - (250_000 * CASH - fee)
+    # mint 1,000,000.00, redeem 50,000.00 (paid at once by the desk), burn 100,000.00
+    assert status["stablecoin"]["total_supply"] == 850_000 * WAD
+    fee = -(-50_000 * CASH * status["redemption_fee_bps"] // 10_000)
+    assert status["cash"]["reserve_balance"] == 500_000 * CASH - (50_000 * CASH - fee)
+    assert status["redemptions"]["queued_requests"] == 0
     # the vault holds the bill it bought, 2,000,000.00 of face, at most 0.99 per 1.00
     lots = status["vault"]["lots"]
     assert [(lot["code"], lot["face"]) for lot in lots] == [("SLTB-91D", 2_000_000 * CASH)]
