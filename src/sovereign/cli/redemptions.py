@@ -12,6 +12,7 @@ from sovereign import desk as domain
 from sovereign.cli.base import AMOUNT, ID, treasury_command
 from sovereign.inputs import InputError
 from sovereign.operations import OperationRefused, Step, instruction_id
+from sovereign.commodities import utc
 from sovereign.sentences._fmt import span
 
 group = click.Group(
@@ -129,6 +130,16 @@ def process(s, max_admit):
     desk = desk_of(s)
     if int(desk.pendingCoins()) == 0 and int(desk.poolCoins()) == 0:
         raise OperationRefused("the queue is empty: nothing to process")
+    if int(desk.poolCoins()) == 0:
+        from ape import chain
+
+        head = domain.read_request(desk, int(desk.nextToAdmit()))
+        joins = head.requested_at + int(desk.admissionDelay())
+        if joins > chain.blocks.head.timestamp:
+            raise OperationRefused(
+                f"no request is old enough to join a round: request {head.id} joins from "
+                f"{utc(joins)} (the admission delay)"
+            )
     result = s.op.run([Step(desk, "process", (max_admit,), "processing the redemption queue")],
                       s.signer())  # fmt: skip
     out = {}
