@@ -10,9 +10,9 @@ from rich.table import Table
 
 from sovereign import desk as domain
 from sovereign.cli.base import AMOUNT, ID, treasury_command
+from sovereign.commodities import utc
 from sovereign.inputs import InputError
 from sovereign.operations import OperationRefused, Step, instruction_id
-from sovereign.commodities import utc
 from sovereign.sentences._fmt import span
 
 group = click.Group(
