@@ -14,6 +14,7 @@ from sovereign.bench import (
 from sovereign.benchbatch import run_batch_bench
 from sovereign.benchbond import run_bond_bench
 from sovereign.benchcommodity import run_commodity_bench
+from sovereign.benchdesk import run_desk_bench
 
 
 def main():
@@ -32,6 +33,7 @@ def main():
     report_curve(curve, console)
     bond_rows = run_bond_bench(console)
     run_commodity_bench(console)
+    run_desk_bench(console)
     run_batch_bench(console)
     failed = [r.operation for r in rows + vault_rows + bond_rows if r.ok is False]
     if failed:

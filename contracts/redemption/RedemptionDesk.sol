@@ -242,12 +242,10 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
         bool complete;
         (admitted, complete) = _admit(maxAdmit);
         if (!complete) return (admitted, 0);
+        // The pool is empty or holds at least one cash unit: a round that leaves less, and a
+        // cancellation that does, close it (`full`, `_closePool`).
         uint256 pool = _pool.remaining;
         if (pool == 0) return (admitted, 0);
-        if (pool < _cashUnit) {
-            _closePool(); // less than one cash unit: nothing the reserve could pay
-            return (admitted, 0);
-        }
         (uint256 supply, uint256 factor) = _conditions();
         uint256 x = Math.min(pool, _hour.refresh(_scaled(supply, hourBps, factor), FAST_WINDOW));
         x = Math.min(x, _day.refresh(_scaled(supply, dayBps, factor), SLOW_WINDOW));
@@ -456,7 +454,8 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
     }
 
     function _earned(uint256 id, Request storage r) private view returns (uint256) {
-        if (r.state == STATE_PENDING) return 0;
+        // Called for admitted, cancelled and closed requests only (a pending one earned nothing
+        // and `request` answers for it itself).
         if (r.state == STATE_CANCELLED || r.state == STATE_CLOSED) return r.claimed; // settled
         return _pool.earnedOf(_batchOf(id), r.amount);
     }

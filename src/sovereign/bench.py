@@ -69,7 +69,7 @@ def run_core_bench() -> list[Row]:
     system = deploy_system(
         deployer,
         holders,
-        SystemConfig(),
+        SystemConfig(redemption_desk=False),  # the reserve's own redeem (the desk: benchdesk)
         collateral=[CollateralSpec("BND", bond, heartbeat=86_400, initial_price=Decimal(1))],
     )
     bond.mint(system.reserve, 10_000_000 * WAD, sender=deployer)

@@ -369,3 +369,58 @@ def test_while_redemption_is_paused__nothing_paid_nor_queued(world, how):
     w.coin.pause(2, sender=w.system.holders.guardian)  # PAUSE_REDEEM
     with ape.reverts(w.desk.DeskRedemptionPaused):
         getattr(w.desk, how)(coins(1_000), ref("PAUSED"), sender=w.p[0])
+
+
+# ------------------------------------------------------------------ edges
+
+
+def test_a_desk_over_no_reserve__refused(world, project):
+    with ape.reverts(world.desk.DeskInvalidAddress):
+        project.RedemptionDesk.deploy(world.system.manager, "0x" + "0" * 40,
+                                      sender=world.system.holders.burner)  # fmt: skip
+
+
+def test_claim__nothing_earned_yet__pays_nothing_and_stays_open(world):
+    w, p = world, world.p[1]
+    w.reserve.withdrawCollateral(w.cash, w.p[3], w.cash.balanceOf(w.reserve),
+                                 sender=w.system.holders.reserve_manager)  # fmt: skip
+    rid = queue(w, p, coins(2_000), "NO-CASH")
+    travel(HOUR)
+    w.desk.process(100, sender=w.p[3])  # admitted; no cash, no round
+    assert state(w, rid)[3] == ADMITTED
+    receipt = w.desk.claim(rid, sender=p)
+    assert receipt.return_value == 0 and not receipt.events.filter(w.desk.Claimed)
+    assert state(w, rid)[3] == ADMITTED and w.desk.openRequests(p) == 1
+    assert not w.desk.queueEmpty()
+
+
+def test_cancel__paid_in_full_not_claimed__returns_no_coins_and_pays_the_cash(world):
+    w, p = world, world.p[1]
+    rid = queue(w, p, coins(2_000), "PAID-CANCEL")
+    travel(HOUR)
+    w.desk.process(100, sender=w.p[3])
+    travel(7 * DAY)
+    held, cash0 = w.coin.balanceOf(p), w.cash.balanceOf(p)
+    w.desk.cancel(rid, sender=p)
+    assert w.coin.balanceOf(p) == held
+    assert 2_000 * 10**6 - 1 <= w.cash.balanceOf(p) - cash0 <= 2_000 * 10**6
+    with ape.reverts(w.desk.DeskRequestClosed, id=rid, state=CANCELLED):
+        w.desk.cancel(rid, sender=p)
+
+
+def test_the_last_cancellation__closes_a_pool_of_dust(world):
+    """Two requests of 1,000 and 2,000 paid a third: their unpaid coins round down, two
+    wei below the pool; once both are cancelled the dust closes the pool (PoolClosed)."""
+    w = world
+    a = queue(w, w.p[0], coins(1_000), "DUST-A")
+    b = queue(w, w.p[1], coins(2_000), "DUST-B")
+    w.reserve.withdrawCollateral(w.cash, w.p[3], w.cash.balanceOf(w.reserve) - 1_000 * 10**6,
+                                 sender=w.system.holders.reserve_manager)  # fmt: skip
+    travel(HOUR)
+    w.desk.process(100, sender=w.p[3])  # 1,000 of 3,000 paid
+    travel(7 * DAY)
+    w.desk.cancel(b, sender=w.p[1])
+    receipt = w.desk.cancel(a, sender=w.p[0])
+    [closed] = receipt.events.filter(w.desk.PoolClosed)
+    assert 0 < closed.dustCoins < CASH_UNIT
+    assert w.desk.poolCoins() == 0 and w.desk.queueEmpty()
