@@ -154,8 +154,11 @@ def _measure(console: Console) -> tuple[list[Row], dict]:
         Row("claim (one request's cash)", None, claim),
         Row("process: admit 100 queued requests and pay their round", None, process_100),
         Row(f"process: admit {PARTICIPANTS:,} queued requests and pay their round", None, admit),
-        Row(f"process: one round, {PARTICIPANTS:,} requests in the pool (median)", None,
-            sorted(round_gas)[len(round_gas) // 2]),  # fmt: skip
+        Row(
+            f"process: one round, {PARTICIPANTS:,} requests in the pool (median)",
+            None,
+            sorted(round_gas)[len(round_gas) // 2],
+        ),  # fmt: skip
     ]
     run_figures = {
         "participants": len(requests),
@@ -179,8 +182,8 @@ def _render_run(run: dict, console: Console) -> None:
     table.add_column("value", justify="right")
     table.add_row("each asks", f"{int(run['asked_each']) // WAD:,} coins (all within one hour)")
     table.add_row("coins paid over the day", f"{int(run['paid_total_coins']) // WAD:,}")
-    table.add_row("cash in over the day",
-                  f"{run['cash_in']:,} ({START_CASH:,} at the start, {HOURLY_CASH:,} an hour)")  # fmt: skip
+    inflow = f"{run['cash_in']:,} ({START_CASH:,} at the start, {HOURLY_CASH:,} an hour)"
+    table.add_row("cash in over the day", inflow)
     table.add_row("paid fraction: lowest", run["paid_fraction_min"][:14])
     table.add_row("paid fraction: highest", run["paid_fraction_max"][:14])
     table.add_row("spread (highest - lowest)", run["spread"])
@@ -188,5 +191,5 @@ def _render_run(run: dict, console: Console) -> None:
                   f"{run['first_come_would_pay_in_full']:,} paid in full, "
                   f"{run['first_come_would_pay_nothing']:,} nothing")  # fmt: skip
     lo, hi = run["round_gas_min_max"]
-    table.add_row("gas of a round (1,000 in the pool)", f"{lo:,} to {hi:,}")
+    table.add_row(f"gas of a round ({run['participants']:,} in the pool)", f"{lo:,} to {hi:,}")
     console.print(table)
