@@ -111,6 +111,16 @@ def test_cancel__refused_before_its_time__done_after(node, env):
     assert out["coins"] == str(2_000 * WAD)
 
 
+def test_limits__the_governor_schedules_a_change_through_its_delay(node, env):
+    out = run(node, env, "redemptions", "limits", "--hour", "3%", "--band", "10", "--yes",
+              check=True)  # fmt: skip
+    text = " ".join((out.stdout + out.stderr).split())
+    assert "the desk's limits: now hour 5.00%, day 20.00%, participant 5.00%, floor 25.00%, " \
+           "band 20.00%; after this change hour 3.00%, day 20.00%, participant 5.00%, " \
+           "floor 25.00%, band 10.00%" in text  # fmt: skip
+    assert "scheduling (86,400 s delay)" in text
+
+
 BAD = [
     (Exit.INPUT, ["redemptions", "claim", "9", "--account", "TEST::0"],
      "no redemption request '9'; ids run from 1 to 2"),
@@ -127,6 +137,10 @@ BAD = [
     (Exit.REFUSED, ["redeem", "1,000", "--id", "NP", "--account", "TEST::13"],
      "is not a licensed participant of the reserve"),
     (Exit.USAGE, ["redemptions", "process", "--max", "0", "--account", "TEST::0"], "--max"),
+    (Exit.INPUT, ["redemptions", "limits", "--hour", "60%"],
+     "--hour 60.00% is outside the contract's bounds: 0.10% to 50.00%"),
+    (Exit.INPUT, ["redemptions", "limits", "--day", "4%"], "--day 4.00% is outside"),
+    (Exit.INPUT, ["redemptions", "limits", "--hour", "1.234%"], "has 3 decimal places"),
 ]  # fmt: skip
 
 

@@ -181,3 +181,50 @@ def cancel(s, request_id):
     desc = f"cancelling request {rid}: {s.show_coin(r.unpaid)} back to {r.owner}"
     result = s.op.run([Step(desk_of(s), "cancel", (rid,), desc)], s.signer())
     return result | {"request": rid, "coins": str(r.unpaid)}
+
+
+# ------------------------------------------------------------------ governance
+
+
+def _bps(text: str, what: str) -> int:
+    """``5%`` or ``5`` -> 500 basis points, exactly (at most two decimals)."""
+    from sovereign.inputs import parse_amount
+
+    return parse_amount(text.strip().removesuffix("%").strip(), 2, what, allow_zero=True)
+
+
+def _pct(bps: int) -> str:
+    return f"{bps / 100:.2f}%"
+
+
+@treasury_command(group, "limits", role="governor")
+@click.option("--hour", help="the hour's limit, a share of the supply (e.g. 5%)")
+@click.option("--day", help="the day's limit (at least the hour's)")
+@click.option("--participant-day", help="one participant's instant redemptions a day")
+@click.option("--floor", help="the limits' factor at the minimum ratio (at least 10%)")
+@click.option("--band", help="the ratio above the minimum where the limits start to tighten")
+def limits(s, hour, day, participant_day, floor, band):
+    """Change the desk's outflow limits through the governor's delay; an option left out
+    keeps its value. Bounds: an hour 0.1% to 50%, a day from the hour to 100%, a
+    participant's day from 0.01% to the day, a floor 10% to 100%, a band 0 to 100 points."""
+    from sovereign import limits as bounds
+    from sovereign.cli.params_change import change, within
+
+    desk = desk_of(s)
+    now = (int(desk.hourBps()), int(desk.dayBps()), int(desk.participantDayBps()),
+           int(desk.floorBps()), int(desk.bandWad()) // 10**14)  # fmt: skip
+    given = (hour, day, participant_day, floor, band)
+    names = ("--hour", "--day", "--participant-day", "--floor", "--band")
+    new = tuple(n if g is None else _bps(g, name) for n, g, name in zip(now, given, names,
+                                                                         strict=True))  # fmt: skip
+    within(new[0], bounds.MIN_HOUR_BPS, bounds.MAX_HOUR_BPS, "--hour", _pct, "RedemptionDesk")
+    within(new[1], new[0], 10_000, "--day", _pct, "RedemptionDesk: from the hour's")
+    within(new[2], 1, new[1], "--participant-day", _pct, "RedemptionDesk: up to the day's")
+    within(new[3], bounds.MIN_FLOOR_BPS, 10_000, "--floor", _pct, "RedemptionDesk")
+    within(new[4], 0, bounds.MAX_BAND_WAD // 10**14, "--band", _pct, "RedemptionDesk")
+    show = lambda v: "hour {}, day {}, participant {}, floor {}, band {}".format(  # noqa: E731
+        *(_pct(x) for x in v)
+    )
+    args = (*new[:4], new[4] * 10**14)
+    return change(s, desk, "setLimits", args, param="desk:limits", what="the desk's limits",
+                  current=(list(now), show(now)), new=(list(new), show(new)))  # fmt: skip
