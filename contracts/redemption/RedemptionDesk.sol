@@ -65,6 +65,8 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
     error DeskOwnerFrozen(uint256 id, address owner);
     /// @dev The stablecoin's redemption pause is on: nothing is paid, and nothing queued.
     error DeskRedemptionPaused();
+    /// @dev The reserve names another desk (`named`) or none: this one takes no request.
+    error DeskNotNamed(address named);
 
     // ================================================================ events
 
@@ -122,7 +124,7 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
         uint40 requestedAt;
         uint8 state;
         address owner;
-        uint96 claimed; // cash claimed so far
+        uint128 claimed; // cash claimed so far (its own slot: any cash token's units fit)
     }
 
     /// @notice The reserve this desk redeems at (it names this desk).
@@ -180,7 +182,9 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
     /// whole cash units are taken: the part below one cash unit stays with the caller.
     function redeem(uint256 amount, bytes32 instructionId) external nonReentrant returns (uint256 id) {
         uint256 coins = _accept(amount, instructionId);
-        if (_queueEmpty() && coins <= _instantRoom(msg.sender)) {
+        // Paid at once only when the room and the cash would also pay everything queued
+        // (whose admission waits): nobody queued then gets a smaller share for it.
+        if (coins <= _instantRoom(msg.sender, pendingCoins + _pool.remaining)) {
             uint256 paid = _redeemAtReserve(coins, keccak256(abi.encode("instant", msg.sender, instructionId)));
             _participantDay[msg.sender].consume(coins);
             emit RedeemedInstantly(msg.sender, instructionId, coins, paid);
@@ -251,7 +255,7 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
         x = Math.min(x, _day.refresh(_scaled(supply, dayBps, factor), SLOW_WINDOW));
         x = Math.min(x, cash.balanceOf(address(reserve)) * _cashUnit);
         x -= x % _cashUnit; // the reserve pays whole cash units
-        if (x == 0) return (admitted, 0);
+        if (x == 0 || _paysNothing(x)) return (admitted, 0);
         bool full = pool - x < _cashUnit; // what is left is below one cash unit: dust
         uint256 round = ++rounds;
         uint256 paid = _redeemAtReserve(x, keccak256(abi.encode("round", round)));
@@ -307,6 +311,12 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
         claimable = earned - r.claimed;
     }
 
+    /// @notice Whether `participant` used `instructionId` for a redemption, here or at the
+    /// reserve directly (before the desk was named).
+    function instructionUsed(address participant, bytes32 instructionId) public view returns (bool) {
+        return _used[participant][instructionId] || reserve.redemptionExecuted(participant, instructionId);
+    }
+
     /// @notice How many requests were ever made (ids run from 1 to this).
     function requestCount() external view returns (uint256) {
         return _requests.length;
@@ -319,13 +329,23 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
 
     /// @notice The capacity factor in force [bps]: 10,000 when the ratio is comfortable.
     function capacityFactorBps() public view returns (uint256) {
-        return _factor(reserve.collateralRatio());
+        return _ratioFactor();
     }
 
     /// @notice Whether a redemption may be paid at once as far as the queue goes: nothing
     /// pending and less than one cash unit in the pool.
     function queueEmpty() external view returns (bool) {
         return _queueEmpty();
+    }
+
+    /// @dev The factor of the reserve's ratio; a valuation that reverts (a feed that
+    /// cannot answer) counts as the worst ratio: the limits at their floor, never a halt.
+    function _ratioFactor() private view returns (uint256) {
+        try reserve.collateralRatio() returns (uint256 ratio) {
+            return _factor(ratio);
+        } catch {
+            return floorBps;
+        }
     }
 
     function _factor(uint256 ratio) private view returns (uint256) {
@@ -356,9 +376,11 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
         // A request made while redemption is paused would lock coins for a week at least
         // (the cancel timeout) with nothing to gain: refused, as the reserve refuses.
         if (stablecoin.pausedFlags() & PAUSE_REDEEM != 0) revert DeskRedemptionPaused();
+        if (reserve.redemptionDesk() != address(this)) revert DeskNotNamed(reserve.redemptionDesk());
         if (!reserve.isParticipant(msg.sender)) revert DeskNotParticipant(msg.sender);
         if (instructionId == bytes32(0)) revert DeskInvalidInstructionId();
-        if (_used[msg.sender][instructionId]) revert DeskInstructionUsed(msg.sender, instructionId);
+        // One id, one redemption, whether it went through this desk or the reserve itself.
+        if (instructionUsed(msg.sender, instructionId)) revert DeskInstructionUsed(msg.sender, instructionId);
         if (amount < minRequest) revert DeskBelowMinimum(amount, minRequest);
         _used[msg.sender][instructionId] = true;
         coins = amount - amount % _cashUnit; // whole cash units only; minRequest >= 1 coin >= one unit
@@ -400,18 +422,19 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
         emit Admitted(_batchEnd.length - 1, first, next, coins);
     }
 
-    function _instantRoom(address participant) private returns (uint256) {
+    function _instantRoom(address participant, uint256 queued) private returns (uint256) {
         (uint256 supply, uint256 factor) = _conditions();
         uint256 room = _hour.refresh(_scaled(supply, hourBps, factor), FAST_WINDOW);
         room = Math.min(room, _day.refresh(_scaled(supply, dayBps, factor), SLOW_WINDOW));
-        room = Math.min(room, _participantDay[participant].refresh(_scaled(supply, participantDayBps, factor), SLOW_WINDOW));
-        return Math.min(room, cash.balanceOf(address(reserve)) * _cashUnit);
+        room = Math.min(room, cash.balanceOf(address(reserve)) * _cashUnit);
+        room = room > queued ? room - queued : 0;
+        return Math.min(room, _participantDay[participant].refresh(_scaled(supply, participantDayBps, factor), SLOW_WINDOW));
     }
 
     /// @dev The supply and the capacity factor: one valuation per call.
     function _conditions() private view returns (uint256 supply, uint256 factor) {
         supply = stablecoin.totalSupply();
-        factor = supply == 0 ? BPS : _factor(reserve.collateralRatio());
+        factor = supply == 0 ? BPS : _ratioFactor();
     }
 
     function _queueEmpty() private view returns (bool) {
@@ -427,6 +450,12 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
         return Math.mulDiv(supply, uint256(bps) * factorBps, BPS * BPS);
     }
 
+    /// @dev Whether the reserve's fee would take every cash unit of `coins` (it would revert).
+    function _paysNothing(uint256 coins) private view returns (bool) {
+        uint256 gross = coins / _cashUnit;
+        return gross <= Math.mulDiv(gross, reserve.redemptionFeeBps(), BPS, Math.Rounding.Ceil);
+    }
+
     /// @dev Burn `coins` of the desk's at the reserve; both global buckets take them.
     function _redeemAtReserve(uint256 coins, bytes32 reserveId) private returns (uint256 paid) {
         _hour.consume(coins);
@@ -440,7 +469,7 @@ contract RedemptionDesk is AccessManaged, ReentrancyGuardTransient {
         if (stablecoin.frozen(r.owner)) revert DeskOwnerFrozen(id, r.owner);
         amount = _earned(id, r) - r.claimed;
         if (amount == 0) return 0;
-        r.claimed = SafeCast.toUint96(r.claimed + amount);
+        r.claimed = SafeCast.toUint128(r.claimed + amount);
         emit Claimed(id, r.owner, amount);
         cash.safeTransfer(r.owner, amount);
     }

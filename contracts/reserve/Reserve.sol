@@ -8,6 +8,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
+import {IRedemptionDesk} from "../interfaces/IRedemptionDesk.sol";
 import {SovereignStablecoin} from "../token/SovereignStablecoin.sol";
 
 /// @title Reserve
@@ -60,6 +61,8 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     error ReserveInvalidAddress(address account);
     /// @dev Redemption goes through the redemption desk (the bank-run brake) once one is named.
     error ReserveRedeemThroughDesk(address caller, address desk);
+    /// @dev The desk `desk` still has requests queued: it cannot be replaced or removed.
+    error ReserveDeskQueueNotEmpty(address desk);
 
     // ================================================================ events
 
@@ -147,7 +150,7 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     /// @notice Whether `account` is a licensed authorized participant.
     mapping(address account => bool) public isParticipant;
     /// @notice The redemption desk (the bank-run brake), when named: the only caller of
-    /// {redeem}, itself a participant. Zero: every participant redeems here directly.
+    /// {redeem}. Zero: every participant redeems here directly.
     address public redemptionDesk;
 
     address[] private _assets;
@@ -228,9 +231,14 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
     /// is burned and no partial payment is made (the treasury must top up cash).
     /// Emits {Redeemed}.
     function redeem(uint256 amount, bytes32 instructionId) external nonReentrant {
+        // The named desk redeems for the participants it checked itself: the registrar
+        // cannot stop every redemption by removing the desk from the register.
         address desk = redemptionDesk;
-        if (desk != address(0) && msg.sender != desk) revert ReserveRedeemThroughDesk(msg.sender, desk);
-        if (!isParticipant[msg.sender]) revert ReserveNotParticipant(msg.sender);
+        if (desk != address(0)) {
+            if (msg.sender != desk) revert ReserveRedeemThroughDesk(msg.sender, desk);
+        } else if (!isParticipant[msg.sender]) {
+            revert ReserveNotParticipant(msg.sender);
+        }
         if (amount == 0) revert ReserveZeroAmount();
         if (instructionId == bytes32(0)) revert ReserveInvalidInstructionId();
         mapping(bytes32 => bool) storage executed = _executedRedemptions[msg.sender];
@@ -338,9 +346,19 @@ contract Reserve is AccessManaged, ReentrancyGuardTransient {
 
     /// @notice Name the redemption desk through which alone redemptions pass (zero: none).
     /// @dev Caller: the governor role (its delay: a veto can stop the brake's removal).
-    /// The desk must be a participant to redeem. Emits {RedemptionDeskSet}.
+    /// Requirements: the current desk's queue is empty; the new desk (unless zero) is a
+    /// desk of this reserve and not frozen. Emits {RedemptionDeskSet}.
     function setRedemptionDesk(address desk) external restricted {
-        emit RedemptionDeskSet(redemptionDesk, desk);
+        address previous = redemptionDesk;
+        // A desk is replaced or removed only with its queue empty: queued coins are never
+        // stranded behind a desk that can no longer redeem, nor overtaken at a new one.
+        if (previous != address(0) && !IRedemptionDesk(previous).queueEmpty()) {
+            revert ReserveDeskQueueNotEmpty(previous);
+        }
+        if (desk != address(0) && (IRedemptionDesk(desk).reserve() != address(this) || stablecoin.frozen(desk))) {
+            revert ReserveInvalidAddress(desk);
+        }
+        emit RedemptionDeskSet(previous, desk);
         redemptionDesk = desk;
     }
 

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {INamesRedemptionDesk} from "../interfaces/IRedemptionDesk.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 
 /// @title SovereignStablecoin
@@ -124,6 +125,9 @@ contract SovereignStablecoin is ERC20, ERC20Permit, AccessManaged {
     /// @dev Caller: the compliance role. Emits {AccountFrozen}.
     function freeze(address account, bytes32 caseRef) external restricted {
         if (account == address(0) || account == reserve) revert StablecoinCannotFreeze(account);
+        // Nor the reserve's redemption desk: its balance is the queued coins of every
+        // participant in its queue, not one holder's (a seizure would take theirs).
+        if (account == _namedDesk()) revert StablecoinCannotFreeze(account);
         if (frozen[account]) revert StablecoinAccountFrozen(account);
         frozen[account] = true;
         emit AccountFrozen(account, caseRef);
@@ -191,6 +195,14 @@ contract SovereignStablecoin is ERC20, ERC20Permit, AccessManaged {
         if (frozen[owner]) revert StablecoinAccountFrozen(owner);
         if (frozen[spender]) revert StablecoinAccountFrozen(spender);
         super._approve(owner, spender, value, emitEvent);
+    }
+
+    /// @dev The reserve's redemption desk, or zero (no reserve yet, or one without a desk).
+    function _namedDesk() private view returns (address) {
+        if (reserve.code.length == 0) return address(0);
+        (bool ok, bytes memory data) =
+            reserve.staticcall(abi.encodeCall(INamesRedemptionDesk.redemptionDesk, ()));
+        return ok && data.length == 32 ? abi.decode(data, (address)) : address(0);
     }
 
     function _onlyReserve() private view {

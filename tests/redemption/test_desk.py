@@ -100,11 +100,13 @@ def test_above_the_participant_limit__queued_not_refused__coins_locked_supply_un
     assert w.desk.pendingCoins() == coins(60_000)
 
 
-def test_while_anyone_is_queued__even_a_small_redemption_queues(world):
+def test_while_others_are_queued__paid_at_once_only_if_the_room_pays_them_too(world):
     w = world
-    queue(w, w.p[1], coins(1_000), "Q-FIRST")
-    receipt = w.desk.redeem(coins(1_000), ref("Q-SMALL"), sender=w.p[0])
-    assert receipt.return_value == 2  # not paid ahead of the request before it
+    queue(w, w.p[1], coins(45_000), "Q-FIRST")  # of the hour's 50,000
+    # 1,000 more fit beside the 45,000 queued: paid at once, nobody's share smaller.
+    assert w.desk.redeem(coins(1_000), ref("Q-FITS"), sender=w.p[0]).return_value == 0
+    # 10,000 more do not: queued behind the first request.
+    assert w.desk.redeem(coins(10_000), ref("Q-BEHIND"), sender=w.p[0]).return_value == 2
 
 
 def test_short_of_cash__a_redemption_queues(world):
@@ -359,7 +361,7 @@ def test_set_queue_rules__bounds(world):
 def test_the_deployment__desk_is_a_participant_and_named(world):
     w = world
     assert w.reserve.redemptionDesk() == w.desk.address
-    assert w.reserve.isParticipant(w.desk)
+    assert not w.reserve.isParticipant(w.desk)  # the reserve lets its named desk redeem
     assert w.coin.totalSupply() == SUPPLY
 
 
@@ -424,3 +426,84 @@ def test_the_last_cancellation__closes_a_pool_of_dust(world):
     [closed] = receipt.events.filter(w.desk.PoolClosed)
     assert 0 < closed.dustCoins < CASH_UNIT
     assert w.desk.poolCoins() == 0 and w.desk.queueEmpty()
+
+
+# ------------------------------------------------------------------ the outside review's cases
+
+
+def test_compliance_cannot_freeze_the_desk__its_coins_are_the_queue(world):
+    w = world
+    queue(w, w.p[1], coins(1_000), "FRZ")
+    with ape.reverts(w.coin.StablecoinCannotFreeze, account=w.desk.address):
+        w.coin.freeze(w.desk, ref("AML-DESK"), sender=w.system.holders.compliance)
+
+
+def test_the_desk_is_replaced_only_with_its_queue_empty(world, project):
+    w = world
+    rid = queue(w, w.p[1], coins(1_000), "REPLACE")
+    by = w.system.holders.burner
+    early = project.RedemptionDesk.deploy(w.system.manager, w.reserve, sender=by)
+    other = project.RedemptionDesk.deploy(w.system.manager, w.reserve, sender=by)
+    with ape.reverts(w.reserve.ReserveDeskQueueNotEmpty, desk=w.desk.address):
+        governance.call(w.system.manager, w.reserve, "setRedemptionDesk", early.address,
+                        sender=w.governor, travel=True)  # fmt: skip
+    travel(HOUR)
+    w.desk.process(100, sender=w.p[3])
+    w.desk.claim(rid, sender=w.p[1])
+    governance.call(w.system.manager, w.reserve, "setRedemptionDesk", other.address,
+                    sender=w.governor, travel=True)  # fmt: skip
+    # The old desk takes no request any more.
+    with ape.reverts(w.desk.DeskNotNamed, named=other.address):
+        w.desk.requestRedeem(coins(1_000), ref("OLD-DESK"), sender=w.p[0])
+
+
+def test_a_desk_of_another_reserve__cannot_be_named(world, project, system):
+    w = world
+    foreign = project.RedemptionDesk.deploy(system.manager, system.reserve,
+                                            sender=w.system.holders.burner)  # fmt: skip
+    with ape.reverts(w.reserve.ReserveInvalidAddress, account=foreign.address):
+        governance.call(w.system.manager, w.reserve, "setRedemptionDesk", foreign.address,
+                        sender=w.governor, travel=True)  # fmt: skip
+
+
+def test_removing_a_participant__never_stops_the_desk(world):
+    w = world
+    rid = queue(w, w.p[1], coins(1_000), "DELICENSED")
+    w.reserve.removeParticipant(w.p[1], ref("LIC-GONE"), sender=w.system.holders.registrar)
+    travel(HOUR)
+    assert w.desk.process(100, sender=w.p[3]).return_value.paidCoins == coins(1_000)
+    assert state(w, rid)[4] == 0
+
+
+def test_a_feed_that_reverts__the_limits_at_their_floor__redemption_goes_on(world, project):
+    w, by = world, world.system.holders.burner
+    broken = project.MockAggregator.deploy(8, sender=by)
+    token = project.MockERC20.deploy("Junk", "JNK", 18, sender=by)
+    governance.call(w.system.manager, w.reserve, "setCollateral", token.address, broken.address,
+                    86_400, 0, 10_000, sender=w.governor, travel=True)  # fmt: skip
+    w.feed.report(10**8, sender=w.system.holders.oracle_reporter)
+    token.mint(w.reserve, WAD, sender=by)
+    broken.set(10**8, ape.chain.blocks.head.timestamp, sender=by)
+    broken.setDecimalsRevert(True, sender=by)  # a proxy whose aggregator went away
+    assert w.desk.capacityFactorBps() == 2_500
+    assert w.desk.redeem(coins(1_000), ref("BROKEN-FEED"), sender=w.p[0]).return_value == 0
+
+
+def test_a_round_the_fee_would_take_whole__is_not_made(world):
+    w = world
+    governance.call(w.system.manager, w.reserve, "setRedemptionFee", 100, sender=w.governor,
+                    travel=True)  # fmt: skip
+    w.feed.report(10**8, sender=w.system.holders.oracle_reporter)
+    queue(w, w.p[1], coins(1_000), "ONE-UNIT")
+    w.reserve.withdrawCollateral(w.cash, w.p[3], w.cash.balanceOf(w.reserve) - 1,
+                                 sender=w.system.holders.reserve_manager)  # fmt: skip
+    travel(HOUR)
+    receipt = w.desk.process(100, sender=w.p[3])  # one cash unit: the 1% fee takes it
+    assert receipt.return_value == (1, 0)
+
+
+def test_an_id_used_at_the_reserve_before_the_desk__refused_at_the_desk(world):
+    w = world
+    assert not w.desk.instructionUsed(w.p[0], ref("FRESH"))
+    w.desk.redeem(coins(1_000), ref("FRESH"), sender=w.p[0])
+    assert w.desk.instructionUsed(w.p[0], ref("FRESH"))

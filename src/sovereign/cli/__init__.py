@@ -24,6 +24,7 @@ from sovereign.cli import (
     participants,
     pauses,
     redemptions,
+    report,
     roles,
     safe,
     status,
@@ -50,6 +51,7 @@ def cli():
 for module in (
     deploy,
     status,
+    report,
     coin,
     batch,
     cash,

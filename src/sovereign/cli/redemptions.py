@@ -26,15 +26,22 @@ def register(cli: click.Group) -> None:
 
 
 def desk_of(s):
+    """The manifest's desk, if the reserve still names it (a governor may replace it)."""
     if s.system.desk is None:
         raise InputError("this deployment has no redemption desk: redeem at the reserve")
+    named = str(s.system.reserve.redemptionDesk())
+    if named.lower() != s.system.desk.address.lower():
+        raise OperationRefused(
+            f"the reserve names the redemption desk {named}, not the manifest's "
+            f"{s.system.desk.address}: update the manifest"
+        )
     return s.system.desk
 
 
 def _request_id(s, text: str) -> int:
     desk = desk_of(s)
     count = int(desk.requestCount())
-    if not text.isdigit() or not 1 <= int(text) <= count:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= count:
         raise InputError(f"no redemption request {text!r}; ids run from 1 to {count}")
     return int(text)
 
@@ -142,7 +149,7 @@ def process(s, max_admit):
             )
     result = s.op.run([Step(desk, "process", (max_admit,), "processing the redemption queue")],
                       s.signer())  # fmt: skip
-    out = {}
+    out = {"round": None}
     for tx in result.get("transactions") or []:
         from ape import chain
 
@@ -153,6 +160,8 @@ def process(s, max_admit):
                     + (" (the whole pool)" if e.fullyPaid else " (pro rata)"))  # fmt: skip
             out = {"round": int(e.round), "coins": str(int(e.coins)),
                    "cash": str(int(e.cashPaid)), "full": bool(e.fullyPaid)}  # fmt: skip
+    if out["round"] is None and result.get("transactions"):
+        s.print("no round paid: requests admitted, or nothing the limits and the cash could pay")
     return result | out
 
 
@@ -178,7 +187,8 @@ def cancel(s, request_id):
     default): the coins come back, with any cash already earned."""
     rid = _request_id(s, request_id)
     r = domain.read_request(desk_of(s), rid)
-    desc = f"cancelling request {rid}: {s.show_coin(r.unpaid)} back to {r.owner}"
+    desc = (f"cancelling request {rid}: {s.show_coin(r.unpaid)} back to {r.owner}, with "
+            f"{s.show_cash(r.claimable)} earned")  # fmt: skip
     result = s.op.run([Step(desk_of(s), "cancel", (rid,), desc)], s.signer())
     return result | {"request": rid, "coins": str(r.unpaid)}
 
@@ -211,8 +221,9 @@ def limits(s, hour, day, participant_day, floor, band):
     from sovereign.cli.params_change import change, within
 
     desk = desk_of(s)
+    band_wad = int(desk.bandWad())
     now = (int(desk.hourBps()), int(desk.dayBps()), int(desk.participantDayBps()),
-           int(desk.floorBps()), int(desk.bandWad()) // 10**14)  # fmt: skip
+           int(desk.floorBps()), band_wad // 10**14)  # fmt: skip
     given = (hour, day, participant_day, floor, band)
     names = ("--hour", "--day", "--participant-day", "--floor", "--band")
     new = tuple(n if g is None else _bps(g, name) for n, g, name in zip(now, given, names,
@@ -225,6 +236,7 @@ def limits(s, hour, day, participant_day, floor, band):
     show = lambda v: "hour {}, day {}, participant {}, floor {}, band {}".format(  # noqa: E731
         *(_pct(x) for x in v)
     )
-    args = (*new[:4], new[4] * 10**14)
+    # The band as it is on-chain unless --band is given (never truncated to basis points).
+    args = (*new[:4], band_wad if band is None else new[4] * 10**14)
     return change(s, desk, "setLimits", args, param="desk:limits", what="the desk's limits",
                   current=(list(now), show(now)), new=(list(new), show(new)))  # fmt: skip

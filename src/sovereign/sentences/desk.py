@@ -49,6 +49,10 @@ SENTENCES: dict[str, Entry] = {
     ),
     "DeskInvalidAddress": lambda i, f: f"{f.addr(i['account'])} cannot be the desk's reserve",
     "DeskInvalidInstructionId": lambda i, f: "the instruction id must not be empty (zero)",
+    "DeskNotNamed": lambda i, f: (
+        f"this desk is no longer the reserve's: the reserve names {f.addr(i['named'])}; "
+        "redeem there (ape treasury redeem finds it)"
+    ),
     "DeskNotOwner": lambda i, f: (
         f"request {f.n(i['id'])} is {f.addr(i['owner'])}'s: {f.addr(i['caller'])} cannot "
         "cancel it"

@@ -96,6 +96,10 @@ SENTENCES: dict[str, Entry] = {
         "first (ape treasury participants add)"
     ),
     "ReserveParameterOutOfBounds": _parameter,
+    "ReserveDeskQueueNotEmpty": lambda i, f: (
+        f"the redemption desk {f.addr(i['desk'])} still has requests queued: it is replaced "
+        "or removed only once its queue is paid or cancelled"
+    ),
     "ReserveRedeemThroughDesk": lambda i, f: (
         f"redemptions go through the redemption desk, {f.addr(i['desk'])}, not the reserve "
         f"directly ({f.addr(i['caller'])} called it): ape treasury redeem uses it"
