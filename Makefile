@@ -14,7 +14,7 @@ APE_NET ?= ethereum:local:foundry
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: all setup prereqs compile test demo lint bench audit clean distclean
+.PHONY: all setup prereqs compile test demo lint bench audit browser report clean distclean
 
 all: test
 
@@ -75,6 +75,19 @@ test: compile
 
 demo: compile
 	$(ENV) ape run demo --network $(APE_NET)
+
+# The transparency page (ape treasury report --html): the demo writes it, from its own
+# chain, to reports/transparency/index.html (report.json beside it).
+report: demo
+
+# Debian's chromium, for the transparency page's browser test (playwright drives it by
+# its executable_path: no browser is ever downloaded). Needs root or sudo; .ci/run calls
+# it before make test. Without it, the browser test is skipped, saying why.
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "make browser: install Debian's chromium (apt-get install chromium) as root" >&2; exit 1; fi
 
 lint: setup
 	$(ENV) ruff check src scripts tests tools/audit $(COVERAGE_PLUGIN) && ruff format --check src scripts tests tools/audit $(COVERAGE_PLUGIN)

@@ -386,3 +386,5 @@ def story(treasury: Treasury, folder: Path) -> None:
     (reports / "demo-status.json").write_text(json.dumps(read_status(system, manifest), indent=2))
     (reports / "role-matrix.json").write_text(role_matrix_json(matrix))
     console.print("written: reports/demo-status.json, reports/role-matrix.json")
+    step("The public transparency page, every figure read from the chain at the head block")
+    treasury("report", "--html", str(reports / "transparency"))

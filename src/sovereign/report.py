@@ -121,7 +121,8 @@ def _pending(system, manifest: dict, start: int) -> list[dict]:
 def _roles(system, manifest: dict, start: int) -> list[dict]:
     from sovereign.rolematrix import read_role_matrix
 
-    names = {address: label for label, address in manifest["holders"].items()}
+    names = {c.address: name for name, c in system.contracts().items()}
+    names |= {address: label for label, address in manifest["holders"].items()}
     out = []
     for row in read_role_matrix(system, start):
         holders = [{"account": h["account"], "label": names.get(h["account"], ""),

@@ -147,6 +147,15 @@ def test_a_run_on_the_desk__queued_then_paid_as_cash_arrives(demo):
     assert "queue: 0 requests, 0.00 SSHL unpaid" in text
 
 
+def test_the_transparency_page__written_and_its_path_printed(demo):
+    text = flat(demo)
+    assert "$ ape treasury report --html reports/transparency" in demo
+    page = re.search(r"written: (\S+/reports/transparency/index\.html) \(block [\d,]+\)", text)
+    assert page, "the demo did not print the page's path"
+    html = Path(page.group(1)).read_text()
+    assert "<svg" in html and "Collateral ratio since deployment" in html
+
+
 def test_freeze_and_seizure(demo):
     text = flat(demo)
     assert f"(freezing {CUSTOMER} (AML-2026-0117))" in text
