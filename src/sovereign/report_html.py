@@ -168,7 +168,11 @@ def _collateral(report, s, peg) -> list[str]:
                 age if age is not None else "",
                 "never" if age is None else f"{age:,} s",
             )
-            + f'<td class="n">{a["heartbeat_seconds"]:,} s ({escape(fresh)})</td>'
+            + _cell(
+                f"asset:{sym}:heartbeat",
+                a["heartbeat_seconds"],
+                f"{a['heartbeat_seconds']:,} s ({fresh})",
+            )
             + _cell(
                 f"asset:{sym}:haircut_value", a["haircut_value_wad"], peg(a["haircut_value_wad"])
             )
@@ -236,7 +240,8 @@ def _commodities(s) -> list[str]:
         _table(["token", "statement age", "expires", "state", "backing"], rows),
         f"<p>FX fixing in use: <span data-key=\"fx:answer\" data-raw=\"{fx['latest_answer']}\">"
         f"{format_amount(fx['latest_answer'], fx['decimals'])}</span>, "
-        f"{'never' if fx_age is None else f'{fx_age:,} s'} old.</p>",
+        f'<span data-key="fx:age" data-raw="{"" if fx_age is None else fx_age}">'
+        f"{'never' if fx_age is None else f'{fx_age:,} s'}</span> old.</p>",
     ]
 
 
@@ -245,7 +250,8 @@ def _debt(s, cash: str, cdec: int) -> list[str]:
     ladder = s.get("vault")
     if ladder:
         rows = [
-            f"<td>{escape(lot['code'])}</td><td>{escape(_utc(lot['maturity']))}</td>"
+            f"<td>{escape(lot['code'])}</td>"
+            + _cell(f"bill:{lot['code']}:maturity", lot["maturity"], _utc(lot["maturity"]), False)
             + _cell(
                 f"bill:{lot['code']}:face",
                 lot["face"],
@@ -267,8 +273,13 @@ def _debt(s, cash: str, cdec: int) -> list[str]:
     if bonds:
         rows = [
             f"<td>{escape(b['isin'])}</td><td>{escape(b['name'])}</td>"
-            + f"<td>{escape(_utc(b['next_coupon_date']) if b['next_coupon_date'] else 'none')}</td>"
-            + f"<td>{escape(_utc(b['maturity']))}</td>"
+            + _cell(
+                f"bond:{b['isin']}:next_coupon",
+                b["next_coupon_date"] or "",
+                _utc(b["next_coupon_date"]) if b["next_coupon_date"] else "none",
+                False,
+            )
+            + _cell(f"bond:{b['isin']}:maturity", b["maturity"], _utc(b["maturity"]), False)
             + _cell(
                 f"bond:{b['isin']}:reserve_holding",
                 b["reserve_holding"],

@@ -29,6 +29,27 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--no-first-run"]  # fmt: skip
 
 
+# Gold priced in USD through an FX fixing; no statement submitted: the page shows the
+# token not live, its backing zero, and the fixing in use.
+COMMODITIES = """
+fx:
+  quote: USD
+  rate: "22.50"
+commodities:
+  - symbol: SGLD
+    name: Sovereign Gold
+    unit: troy ounce of fine gold
+    decimals: 3
+    class: METALS
+    quote: XAU
+    price: "2400"
+    ceiling: "50000000000"
+    attesters: [custodian]
+    threshold: 1
+    custodians: {VAULT-CO: custodian}
+"""
+
+
 @pytest.fixture(scope="module")
 def node():
     n = Node(free_port())
@@ -40,7 +61,7 @@ def node():
 @pytest.fixture(scope="module")
 def page_dir(node, tmp_path_factory, accounts):
     deployments = tmp_path_factory.mktemp("report")
-    manifest = deploy_funded(node, deployments, accounts)
+    manifest = deploy_funded(node, deployments, accounts, extra_config=COMMODITIES)
     run = lambda *a: cli(*a, node=node, deployments=deployments, check=True)  # noqa: E731
     run("bills", "issue", "SLTB-WEB", "--days", "91", "--price", "0.9875", "--amount",
         "1,000,000", "--yes")  # fmt: skip
@@ -93,6 +114,13 @@ def _expected(system, report: dict, key: str) -> str:
             "feed_age": lambda: f"{now - int(updated):,} s" if updated else "never",
             "haircut_value": lambda: peg(haircut),
             "counted": lambda: peg(dict(zip(assets, counted, strict=True))[asset]),
+            "heartbeat": lambda: f"{int(cfg.heartbeat):,} s ("
+            + (
+                "fresh"
+                if reserve.assetStatus(asset, block_id=block)[3]
+                else "no usable price: counts 0"
+            )
+            + ")",
         }[field]()
     if kind == "class":  # the haircut values of the assets of the class, summed
         rows = [a for a in report["status"]["assets"] if a["class"] == rest]
@@ -104,8 +132,27 @@ def _expected(system, report: dict, key: str) -> str:
 
         for lot in [*vault.accruingLots(block_id=block), *vault.maturedLots(block_id=block)]:
             if artifacts.at("TBillSeries", lot.series).seriesCode() == code:
+                if field == "maturity":
+                    return _utc(lot.maturity)
                 raw = lot.face if field == "face" else vault.lotValue(lot, block_id=block)
                 return f"{format_amount(int(raw), cdec)} {cash_sym}"
+    if kind == "attestation":
+        symbol, field = rest.rsplit(":", 1)
+        token = system.commodity.commodities[symbol].token
+        current = system.commodity.attestations.current(token, block_id=block)
+        _, _, _, as_of, expires_at, nonce = current
+        if field == "age":
+            return f"{now - int(as_of):,} s" if nonce else "none"
+        if field == "expires_at":
+            return _utc(expires_at) if nonce else "none"
+        backing = int(token.backing(block_id=block)[1])
+        return f"{format_amount(backing, int(token.decimals()))} {symbol}"
+    if kind == "fx":
+        fx = system.commodity.fx_feed
+        _, answer, _, updated, _ = fx.latestRoundData(block_id=block)
+        if rest == "answer":
+            return format_amount(int(answer), int(fx.decimals()))
+        return f"{now - int(updated):,} s" if updated else "never"
     if kind == "desk":
         desk = system.desk
         if rest in ("hour_room", "hour_capacity", "day_room", "day_capacity"):
@@ -125,6 +172,12 @@ def _expected(system, report: dict, key: str) -> str:
         if rest == "oldest_age":
             return f"{now - min(int(r.requestedAt) for r in open_):,} s" if open_ else "none"
     raise AssertionError(f"the page shows {key!r}, which this test does not check")
+
+
+def _utc(ts) -> str:
+    import datetime as dt
+
+    return f"{dt.datetime.fromtimestamp(int(ts), dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _symbol(address) -> str:
@@ -158,7 +211,15 @@ def test_the_page_in_chromium__every_figure_equals_the_chain(node, page_dir):
         page.screenshot(path=str(reports / "transparency-test.png"), full_page=True)
         browser.close()
     keys = {k for k, _ in shown}
-    for needed in ("supply", "collateral_ratio", "desk:queued_coins", "bill:SLTB-WEB:face"):
+    for needed in (
+        "supply",
+        "collateral_ratio",
+        "desk:queued_coins",
+        "bill:SLTB-WEB:face",
+        "attestation:SGLD:backing",
+        "fx:answer",
+        "asset:STBF:heartbeat",
+    ):
         assert needed in keys, needed
     with on_node(node, deployments) as system:
         wrong = [(k, text, _expected(system, report, k)) for k, text in shown

@@ -34,14 +34,21 @@ def cli(*args, node, deployments: Path, check=False, process=False, env=None):
     return result
 
 
-def deploy_funded(node, deployments: Path, accounts, cash: int = 10_000_000) -> dict:
-    """Deploy; deposit ``cash`` into the vault for the reserve (its shares are the
-    collateral); license EXCHANGE. Returns the manifest."""
+def deploy_funded(
+    node, deployments: Path, accounts, cash: int = 10_000_000, extra_config: str = ""
+) -> dict:
+    """Deploy (deploy/local.yaml, plus ``extra_config`` sections); deposit ``cash`` into the
+    vault for the reserve (its shares are the collateral); license EXCHANGE. Returns the
+    manifest."""
+    config = ROOT / "deploy" / "local.yaml"
+    if extra_config:
+        config = deployments / "deploy.yaml"
+        config.write_text((ROOT / "deploy" / "local.yaml").read_text() + extra_config)
     cli(
         "deploy",
         "--yes",
         "--config",
-        str(ROOT / "deploy" / "local.yaml"),
+        str(config),
         node=node,
         deployments=deployments,
         check=True,
