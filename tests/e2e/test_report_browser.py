@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from sovereign.units import WAD, format_amount, format_ratio, text_to_bytes32
+from tests.e2e.test_cli_bonds import ISIN as BOND
+from tests.e2e.test_cli_bonds import terms as bond_terms
 from tests.utils.constants import ROOT
 from tests.utils.deployed import EXCHANGE, cli, deploy_funded, on_node
 from tests.utils.node import Node, free_port
@@ -71,7 +73,12 @@ def page_dir(node, tmp_path_factory, accounts):
         minter = by_address[manifest["holders"]["minter"]]
         bank = by_address[manifest["holders"]["central-bank"]]
         system.cash.mint(system.reserve, 200_000 * 10**6, sender=bank)
+        system.cash.mint(manifest["deployer"], 5_000_000 * 10**6, sender=bank)
         system.reserve.mint(EXCHANGE, 1_000_000 * WAD, text_to_bytes32("WEB-1"), sender=minter)
+    # A coupon bond, part of it bought for the reserve: its schedule is on the page.
+    run(*bond_terms(node, BOND, "--price", "99.50", "--amount", "100,000", "--yes"))
+    run("bonds", "buy", BOND, "20,000", "--max-price", "99.50", "--to", "reserve",
+        "--account", "TEST::0", "--yes")  # fmt: skip
     run("redeem", "80,000", "--id", "WEB-R1", "--account", "TEST::16", "--yes")  # queued
     out = tmp_path_factory.mktemp("page") / "site"
     run("report", "--html", str(out))
@@ -136,6 +143,19 @@ def _expected(system, report: dict, key: str) -> str:
                     return _utc(lot.maturity)
                 raw = lot.face if field == "face" else vault.lotValue(lot, block_id=block)
                 return f"{format_amount(int(raw), cdec)} {cash_sym}"
+    if kind == "bond":
+        isin, field = rest.rsplit(":", 1)
+        from sovereign.bonds import find_series
+
+        series = find_series(system.bond_registry, isin)
+        if field == "reserve_holding":
+            return format_amount(int(series.balanceOf(reserve, block_id=block)),
+                                 int(series.decimals()))  # fmt: skip
+        if field == "maturity":
+            return _utc(series.maturity())
+        nxt = int(series.nextCoupon(now, block_id=block))
+        count = int(series.couponCount(block_id=block))
+        return _utc(series.couponDate(nxt)) if nxt < count else "none"
     if kind == "attestation":
         symbol, field = rest.rsplit(":", 1)
         token = system.commodity.commodities[symbol].token
@@ -219,6 +239,8 @@ def test_the_page_in_chromium__every_figure_equals_the_chain(node, page_dir):
         "attestation:SGLD:backing",
         "fx:answer",
         "asset:STBF:heartbeat",
+        f"bond:{BOND}:next_coupon",
+        f"bond:{BOND}:reserve_holding",
     ):
         assert needed in keys, needed
     with on_node(node, deployments) as system:
