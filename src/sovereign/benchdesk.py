@@ -98,7 +98,7 @@ def _receipt(tx_hash: str) -> dict:
     """The receipt, waited for: the node mines what was sent in order."""
     import time
 
-    for _ in range(18_000):  # 15 minutes: ape-foundry's --steps-tracing Anvil mines slowly under load
+    for _ in range(18_000):  # 15 minutes: a loaded tracing Anvil mines slowly
         found = _rpc("eth_getTransactionReceipt", [tx_hash])
         if found is not None:
             if found["status"] != "0x1":
