@@ -20,7 +20,7 @@ import pytest
 from sovereign.bonds import isin_check_digit
 from sovereign.cli.base import Exit
 from tests.utils.deployed import cli, deploy_funded
-from tests.utils.node import Node, free_port
+from tests.utils.node import module_node
 
 pytestmark = pytest.mark.xdist_group("cli-bonds")
 
@@ -35,12 +35,7 @@ INVESTOR = "0x1CBd3b2770909D4e10f157cABC84C7264073C9Ec"  # Anvil account 13
 TREASURY = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # Anvil account 0, the deployer
 
 
-@pytest.fixture(scope="module")
-def node():
-    n = Node(free_port())
-    n.start()
-    yield n
-    n.stop()
+node = pytest.fixture(scope="module")(module_node)
 
 
 @pytest.fixture(scope="module")

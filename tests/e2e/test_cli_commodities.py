@@ -24,7 +24,7 @@ from sovereign.merkle import LOT_TYPES, verify
 from sovereign.units import WAD, text_to_bytes32
 from tests.utils.constants import ROOT
 from tests.utils.deployed import cli, on_node
-from tests.utils.node import Node, free_port
+from tests.utils.node import module_node
 
 pytestmark = pytest.mark.xdist_group("cli-commodities")
 
@@ -88,12 +88,7 @@ def units(qty: str) -> int:
     return int(whole) * 1_000 + int(frac.ljust(3, "0") or 0)
 
 
-@pytest.fixture(scope="module")
-def node():
-    n = Node(free_port())
-    n.start()
-    yield n
-    n.stop()
+node = pytest.fixture(scope="module")(module_node)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 from sovereign.cli.base import Exit
 from sovereign.units import WAD, text_to_bytes32
 from tests.utils.deployed import EXCHANGE, cli, deploy_funded, on_node
-from tests.utils.node import Node, free_port
+from tests.utils.node import module_node
 
 pytestmark = pytest.mark.xdist_group("cli-redemptions")
 
@@ -24,12 +24,7 @@ CASH = 10**6
 SUPPLY = 1_000_000 * WAD  # minted to the exchange: the hour's limit is 50,000
 
 
-@pytest.fixture(scope="module")
-def node():
-    n = Node(free_port())
-    n.start()
-    yield n
-    n.stop()
+node = pytest.fixture(scope="module")(module_node)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from tests.e2e.test_cli_bonds import ISIN as BOND
 from tests.e2e.test_cli_bonds import terms as bond_terms
 from tests.utils.constants import ROOT
 from tests.utils.deployed import EXCHANGE, cli, deploy_funded, on_node
-from tests.utils.node import Node, free_port
+from tests.utils.node import module_node
 
 pytestmark = pytest.mark.xdist_group("report-browser")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,12 +52,7 @@ commodities:
 """
 
 
-@pytest.fixture(scope="module")
-def node():
-    n = Node(free_port())
-    n.start()
-    yield n
-    n.stop()
+node = pytest.fixture(scope="module")(module_node)
 
 
 @pytest.fixture(scope="module")

@@ -179,3 +179,12 @@ def ape(*argv: str, cwd: Path, env: dict[str, str], stdin: str | None = None) ->
         timeout=600,
     )
     return Run(out.returncode, out.stdout, out.stderr)
+
+
+def module_node():
+    """A module's own Anvil for the length of the module: use as
+    ``node = pytest.fixture(scope="module")(module_node)``."""
+    n = Node(free_port())
+    n.start()
+    yield n
+    n.stop()
